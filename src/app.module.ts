@@ -1,0 +1,57 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { AuditModule } from './common/audit/audit.module';
+import { CommonModule } from './common/common.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { HealthModule } from './common/health/health.module';
+import { loggerOptions } from './common/logging/logger-options';
+import { MetricsModule } from './common/metrics/metrics.module';
+import { RedisModule } from './common/redis/redis.module';
+import { TenancyModule } from './common/tenancy/tenancy.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+
+type Imports = NonNullable<ModuleMetadata['imports']>;
+
+/** Modules with controllers and services: every role loads them (api serves them, workers call their services). */
+const FEATURE_MODULES: Imports = [];
+
+/** Queue processors and crons: only processes with APP_ROLE worker or all load them. */
+const WORKER_MODULES: Imports = [];
+
+/** Infrastructure every process needs: config, logs, database, Redis, queues. */
+export function infrastructureModules(config: AppConfig): Imports {
+  return [
+    ConfigModule.forRoot(config),
+    LoggerModule.forRoot(loggerOptions(config)),
+    DatabaseModule,
+    RedisModule,
+    BullModule.forRoot({ url: config.redisUrl, prefix: config.queuePrefix }),
+    CommonModule,
+    AuditModule,
+    TenancyModule,
+  ];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...infrastructureModules(config),
+        AuthModule,
+        HealthModule,
+        MetricsModule,
+        ...FEATURE_MODULES,
+        ...(config.runsWorkers ? [ScheduleModule.forRoot(), ...WORKER_MODULES] : []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from './auth.decorators';
+import { Principal, ROLES, type Role } from './principal';
+
+class MeResponse {
+  @ApiProperty() sub!: string;
+  @ApiProperty({ format: 'uuid' }) tenantId!: string;
+  @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
+}
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@Controller('api/v1/me')
+export class MeController {
+  @Get()
+  @ApiOperation({ summary: 'Who the bearer token belongs to' })
+  @ApiOkResponse({ type: MeResponse })
+  me(@CurrentPrincipal() principal: Principal): MeResponse {
+    return { sub: principal.sub, tenantId: principal.tenantId, roles: principal.roles };
+  }
+}

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { parseArgs } from 'node:util';
+import { TokenModule } from './auth/auth.module';
+import { ROLES, type Role } from './auth/principal';
+import { DEFAULT_TOKEN_TTL, TokenService } from './auth/token.service';
+import { AuditModule } from './common/audit/audit.module';
+import { TenancyModule } from './common/tenancy/tenancy.module';
+import { TenantService } from './common/tenancy/tenant.service';
+import { AppConfig, loadConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { prepareDatabase } from './database/prepare-database';
+
+const USAGE = `Usage:
+  cli tenant:create --name <name> [--ttl 8h]
+  cli token:create --tenant <uuid> --role agent|admin --sub <id> [--ttl 8h]`;
+
+class UsageError extends Error {}
+
+function cliModule(config: AppConfig) {
+  @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, TenancyModule, TokenModule] })
+  class CliModule {}
+  return CliModule;
+}
+
+async function run(argv: string[]): Promise<unknown> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      name: { type: 'string' },
+      tenant: { type: 'string' },
+      role: { type: 'string' },
+      sub: { type: 'string' },
+      ttl: { type: 'string', default: DEFAULT_TOKEN_TTL },
+    },
+    strict: true,
+  });
+  if (command !== 'tenant:create' && command !== 'token:create') throw new UsageError(USAGE);
+  if (!/^\d+[smhdwy]?$/.test(values.ttl)) throw new UsageError('--ttl must look like 3600, 30m, 8h or 7d');
+  const ttl = /^\d+$/.test(values.ttl) ? Number(values.ttl) : values.ttl;
+
+  const config = loadConfig();
+  await prepareDatabase(config.databaseUrl);
+  const app = await NestFactory.createApplicationContext(cliModule(config), { logger: ['error'] });
+  try {
+    const tenants = app.get(TenantService);
+    const tokens = app.get(TokenService);
+    if (command === 'tenant:create') {
+      if (!values.name?.trim()) throw new UsageError('--name is required');
+      const tenant = await tenants.create(values.name);
+      const adminToken = tokens.issue({ sub: 'cli-admin', tenantId: tenant.id, roles: ['admin'] }, ttl);
+      return { tenant: { id: tenant.id, name: tenant.name }, adminToken };
+    }
+    const { tenant: tenantId, role, sub } = values;
+    if (!tenantId || !role || !sub) throw new UsageError('--tenant, --role and --sub are required');
+    if (!ROLES.includes(role as Role)) throw new UsageError('--role must be agent or admin');
+    if (!/^[0-9a-f-]{36}$/i.test(tenantId) || !(await tenants.findById(tenantId))) {
+      throw new UsageError(`no tenant ${tenantId}`);
+    }
+    return { token: tokens.issue({ sub, tenantId, roles: [role as Role] }, ttl) };
+  } finally {
+    await app.close();
+  }
+}
+
+// Exactly one JSON document on stdout; everything else goes to stderr.
+run(process.argv.slice(2)).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  },
+  (e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${message}\n`);
+    process.exitCode = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  },
+);

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { AppConfig } from '../../config/app-config';
+import { maskPhoneNumber } from '../phone/phone-number';
+
+// Secrets and message content never reach the logs, whatever object they hide in.
+const SENSITIVE_KEYS = [
+  'authorization', 'cookie', 'x-twilio-signature', 'x-hub-signature-256', 'x-parley-signature', 'messagebird-signature-jwt',
+  'credentials', 'webhookSecret', 'verifyToken', 'accessToken', 'authToken', 'apiKey', 'apiSecret', 'privateKey',
+  'productToken', 'accessKey', 'password', 'token', 'secret',
+  'text', 'body', 'caption', 'parameters', 'rawBody',
+];
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  ...SENSITIVE_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`, `*.*["${key}"]`]),
+];
+
+// `+` numbers (spaces or dashes allowed) and bare runs of 11-15 digits (Meta's wa_id), not parts of ids.
+const PHONE_PATTERN = /\+\d(?:[ -]?\d){6,14}|(?<![\w.:-])\d{11,15}(?!\w)/g;
+
+/** Masks anything that looks like a phone number, keeping the last 4 digits. */
+export function maskPhoneNumbers(text: string): string {
+  return text.replace(PHONE_PATTERN, (match) => maskPhoneNumber(match));
+}
+
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskPhoneNumbers(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
+}
+
+export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): Params {
+  return {
+    pinoHttp: {
+      level: config.logLevel,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      genReqId: (req: IncomingMessage, res: ServerResponse) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: maskPhoneNumbers(decodeURIComponentSafe(req.url)),
+        }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      formatters: { log: (object) => maskDeep(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskPhoneNumbers(arg) : arg)) as typeof args);
+        },
+      },
+      autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+    },
+  };
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,78 @@
+import { loadConfig } from './app-config';
+import { ConfigError } from './config-error';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the contract defaults in development', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/parley',
+      redisUrl: 'redis://127.0.0.1:6379',
+      publicBaseUrl: 'http://localhost:3000',
+      port: 3000,
+      appRole: 'all',
+      queuePrefix: 'parley',
+    });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(config.servesHttp && config.runsWorkers).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u:p@db:5432/x',
+      REDIS_URL: 'rediss://cache:6380',
+      JWT_SECRET: 'x'.repeat(40),
+      ENCRYPTION_KEY: KEY,
+      PUBLIC_BASE_URL: 'https://parley.example.com/',
+      PORT: '8080',
+      APP_ROLE: 'worker',
+      QUEUE_PREFIX: 'p1',
+    });
+    expect(config).toMatchObject({ port: 8080, appRole: 'worker', publicBaseUrl: 'https://parley.example.com', queuePrefix: 'p1' });
+    expect(config.servesHttp).toBe(false);
+    expect(config.runsWorkers).toBe(true);
+  });
+
+  it.each([
+    [{ ENCRYPTION_KEY: 'not-base64!!' }, 'ENCRYPTION_KEY'],
+    [{ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, 'ENCRYPTION_KEY'],
+    [{ ENCRYPTION_KEYS: 'old' }, 'ENCRYPTION_KEYS'],
+    [{ ENCRYPTION_KEYS: `a:${KEY},a:${KEY}` }, 'ENCRYPTION_KEYS'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ APP_ROLE: 'both' }, 'APP_ROLE'],
+    [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL'],
+    [{ QUEUE_PREFIX: 'has space' }, 'QUEUE_PREFIX'],
+  ])('rejects %j naming %s', (env, variable) => {
+    const error = errorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}:`)).toBe(true);
+  });
+
+  it('refuses to run in production without JWT_SECRET or ENCRYPTION_KEY', () => {
+    expect(errorOf({ NODE_ENV: 'production', ENCRYPTION_KEY: KEY }).variable).toBe('JWT_SECRET');
+    expect(errorOf({ NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32) }).variable).toBe('ENCRYPTION_KEY');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32), ENCRYPTION_KEY: KEY }).nodeEnv).toBe('production');
+  });
+
+  it('accepts ENCRYPTION_KEYS alone, its first key being current', () => {
+    const other = Buffer.alloc(32, 9).toString('base64');
+    const config = loadConfig({ ENCRYPTION_KEYS: `new:${KEY}, old:${other}` });
+    expect(config.keyring.current.label).toBe('new');
+  });
+});

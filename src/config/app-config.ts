@@ -1,0 +1,144 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { SecretKeyring } from '../common/crypto/secret-keyring';
+import { ConfigError } from './config-error';
+import { parseEncryptionKeys } from './encryption-keys';
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+// Development-only fallbacks so that `npm start` works on a laptop. Production refuses to boot without real ones.
+const DEV_JWT_SECRET = 'parley-development-jwt-secret-not-for-production';
+const DEV_ENCRYPTION_KEY = Buffer.from('parley-development-encryption!!!').toString('base64');
+
+/** The raw environment, named exactly as the variables so validation messages name them. */
+class EnvironmentVariables {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: string = 'development';
+
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/parley';
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  ENCRYPTION_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  ENCRYPTION_KEYS?: string;
+
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  PUBLIC_BASE_URL: string = 'http://localhost:3000';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  @IsIn(APP_ROLES)
+  APP_ROLE: string = 'all';
+
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, ":", "_", "." or "-"' })
+  QUEUE_PREFIX: string = 'parley';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+}
+
+const VARIABLES = [
+  'NODE_ENV',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+  'ENCRYPTION_KEY',
+  'ENCRYPTION_KEYS',
+  'PUBLIC_BASE_URL',
+  'PORT',
+  'APP_ROLE',
+  'QUEUE_PREFIX',
+  'LOG_LEVEL',
+] as const;
+
+export class AppConfig {
+  readonly nodeEnv!: 'development' | 'test' | 'production';
+  readonly databaseUrl!: string;
+  readonly redisUrl!: string;
+  readonly jwtSecret!: string;
+  readonly keyring!: SecretKeyring;
+  /** Origin vendors use to reach us, without a trailing slash. */
+  readonly publicBaseUrl!: string;
+  readonly port!: number;
+  readonly appRole!: AppRole;
+  readonly queuePrefix!: string;
+  readonly logLevel!: string;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+
+  get servesHttp(): boolean {
+    return this.appRole !== 'worker';
+  }
+
+  get runsWorkers(): boolean {
+    return this.appRole !== 'api';
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Unset and empty variables both fall back to the defaults.
+  const present = Object.fromEntries(
+    VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
+  );
+  const raw = plainToInstance(EnvironmentVariables, present, { enableImplicitConversion: false });
+  if (present.PORT !== undefined) {
+    raw.PORT = /^\d+$/.test(String(present.PORT)) ? Number(present.PORT) : NaN;
+  }
+  const errors = validateSync(raw, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    throw new ConfigError(first.property, Object.values(first.constraints ?? {})[0] ?? 'is invalid');
+  }
+
+  const production = raw.NODE_ENV === 'production';
+  if (production && !raw.JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is required in production');
+  if (production && !raw.ENCRYPTION_KEY && !raw.ENCRYPTION_KEYS) {
+    throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
+  }
+
+  return new AppConfig({
+    nodeEnv: raw.NODE_ENV as AppConfig['nodeEnv'],
+    databaseUrl: raw.DATABASE_URL,
+    redisUrl: raw.REDIS_URL,
+    jwtSecret: raw.JWT_SECRET ?? DEV_JWT_SECRET,
+    keyring: parseEncryptionKeys(
+      raw.ENCRYPTION_KEY ?? (raw.ENCRYPTION_KEYS ? undefined : DEV_ENCRYPTION_KEY),
+      raw.ENCRYPTION_KEYS,
+    ),
+    publicBaseUrl: raw.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    port: raw.PORT,
+    appRole: raw.APP_ROLE as AppRole,
+    queuePrefix: raw.QUEUE_PREFIX,
+    logLevel: raw.LOG_LEVEL,
+  } as AppConfig);
+}

@@ -1,0 +1,17 @@
+import { prepareDatabase } from '../../src/database/prepare-database';
+import { databaseUrlFor, newRunId } from './test-env';
+
+/**
+ * Once per `npm test`: a fresh database with the real migrations and a unique Redis key prefix.
+ * Jest workers start after this and inherit the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  const runId = newRunId();
+  process.env.NODE_ENV = 'test';
+  process.env.PARLEY_TEST_RUN = runId;
+  process.env.DATABASE_URL = databaseUrlFor(`parley_test_${runId}`);
+  process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  process.env.QUEUE_PREFIX = `parley-test-${runId}`;
+  process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'silent';
+  await prepareDatabase(process.env.DATABASE_URL);
+}
