@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { Clock } from './clock/clock';
 import { SecretBox } from './crypto/secret-box';
 import { SecretKeyring } from './crypto/secret-keyring';
 import { AdvisoryLock } from './locking/advisory-lock';
@@ -9,9 +10,10 @@ import { AppConfig } from '../config/app-config';
 @Module({
   providers: [
     { provide: SecretKeyring, inject: [AppConfig], useFactory: (config: AppConfig) => config.keyring },
+    Clock,
     SecretBox,
     AdvisoryLock,
   ],
-  exports: [SecretBox, AdvisoryLock],
+  exports: [Clock, SecretBox, AdvisoryLock],
 })
 export class CommonModule {}

@@ -6,7 +6,10 @@ import { DataSource } from 'typeorm';
 import { Role } from '../../src/auth/principal';
 import { TokenService } from '../../src/auth/token.service';
 import { TenantService } from '../../src/common/tenancy/tenant.service';
-import { createApp } from '../../src/app.factory';
+import { Test } from '@nestjs/testing';
+import { configureHttpApp } from '../../src/app.factory';
+import { AppModule } from '../../src/app.module';
+import { Clock } from '../../src/common/clock/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 
 export interface TestTenant {
@@ -42,11 +45,19 @@ export function freePort(): Promise<number> {
 let instances = 0;
 
 /**
- * The real application (all modules, real PostgreSQL and Redis) listening on 127.0.0.1, so that fake vendors
+ * The real application (all modules, real PostgreSQL and Redis, configured by the same configureHttpApp as
+ * production) listening on 127.0.0.1, so that fake vendors
  * and the sandbox can call its webhooks. Each instance gets its own queue prefix. Crons are stopped: tests
  * run job bodies explicitly so that nothing happens on a timer mid-test.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Stands in for the system clock (e.g. a ManualClock). */
+  clock?: Clock;
+}
+
+export async function startTestApp({ env = {}, clock }: TestAppOptions = {}): Promise<TestApp> {
   const port = await freePort();
   const config = loadConfig({
     ...process.env,
@@ -55,7 +66,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}:${process.pid}:${++instances}`,
     ...env,
   });
-  const app = (await createApp(config)) as NestExpressApplication;
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  if (clock) builder.overrideProvider(Clock).useValue(clock);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, bodyParser: false });
+  configureHttpApp(app, config);
   await app.listen(port, '127.0.0.1');
   try {
     const scheduler = app.get(SchedulerRegistry, { strict: false });

@@ -1,4 +1,5 @@
-import { maskPhoneNumbers } from './logger-options';
+import pino from 'pino';
+import { loggerOptions, maskPhoneNumbers } from './logger-options';
 
 describe('maskPhoneNumbers', () => {
   it('masks E.164, spaced and bare international numbers', () => {
@@ -11,5 +12,36 @@ describe('maskPhoneNumbers', () => {
   it('leaves ids, dates and short numbers alone', () => {
     const text = 'id 123e4567-e89b-12d3-a456-426614174000 at 2026-11-21T20:57:45.123Z took 1234 ms';
     expect(maskPhoneNumbers(text)).toBe(text);
+  });
+});
+
+describe('log redaction', () => {
+  function capture(): { logger: pino.Logger; lines: () => Record<string, unknown>[] } {
+    const chunks: string[] = [];
+    const options = loggerOptions({ logLevel: 'info', nodeEnv: 'test' }).pinoHttp as pino.LoggerOptions;
+    const { redact, formatters, hooks } = options;
+    const logger = pino({ redact, formatters, hooks }, { write: (chunk: string) => chunks.push(chunk) });
+    return { logger, lines: () => chunks.map((c) => JSON.parse(c) as Record<string, unknown>) };
+  }
+
+  it('redacts secrets and message bodies at any depth and masks phone numbers', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        provider: { credentials: { authToken: 'tok_live_secret' }, webhookSecret: 'whsec' },
+        message: { text: 'my private message', to: '+31612345678' },
+        headers: { authorization: 'Bearer abc.def' },
+      },
+      'sending to +31612345678',
+    );
+    const [line] = lines();
+    const text = JSON.stringify(line);
+    expect(text).not.toContain('tok_live_secret');
+    expect(text).not.toContain('whsec');
+    expect(text).not.toContain('my private message');
+    expect(text).not.toContain('abc.def');
+    expect(text).not.toContain('31612345678');
+    expect(line.msg).toBe('sending to +*******5678');
+    expect((line.message as { to: string }).to).toBe('+*******5678');
   });
 });
