@@ -15,11 +15,12 @@ import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ProvidersModule } from './modules/providers/providers.module';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
 /** Modules with controllers and services: every role loads them (api serves them, workers call their services). */
-const FEATURE_MODULES: Imports = [];
+const FEATURE_MODULES: Imports = [ProvidersModule];
 
 /** Queue processors and crons: only processes with APP_ROLE worker or all load them. */
 const WORKER_MODULES: Imports = [];

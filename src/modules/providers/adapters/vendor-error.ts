@@ -29,7 +29,9 @@ export class VendorError extends Error {
  */
 export function classifyCommon(error: VendorError): ErrorClassification {
   const { transport, httpStatus } = error.info;
-  if (transport || httpStatus === undefined) return { code: ErrorCode.VendorUnavailable, retryable: true };
+  if (transport) return { code: ErrorCode.VendorUnavailable, retryable: true };
+  // No answer and no transport failure: Parley itself refused to build the request (nothing was sent).
+  if (httpStatus === undefined) return { code: ErrorCode.VendorRejected, retryable: false };
   if (httpStatus === 429) return { code: ErrorCode.RateLimited, retryable: true };
   if (httpStatus >= 500) return { code: ErrorCode.VendorUnavailable, retryable: true };
   return { code: ErrorCode.VendorRejected, retryable: false };

@@ -1,6 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { safeEqual } from '../../../../common/crypto/safe-equal';
 import { VendorHttpClient } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
 import type {
@@ -15,6 +14,7 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { classifyCommon, type VendorError } from '../vendor-error';
+import { hmacSha256Signature, isHmacSha256Signature } from '../webhook-crypto';
 
 export const SANDBOX_SIGNATURE_HEADER = 'x-parley-signature';
 const DEFAULT_STATUS_DELAY_MS = 200;
@@ -77,7 +77,7 @@ export class SandboxAdapter implements ChannelAdapter {
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
     const given = request.headers[SANDBOX_SIGNATURE_HEADER];
     if (!given || !p.webhookSecret) return false;
-    return safeEqual(given, sign(p.webhookSecret, request.rawBody));
+    return isHmacSha256Signature(given, p.webhookSecret, request.rawBody);
   }
 
   parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
@@ -107,10 +107,11 @@ export class SandboxAdapter implements ChannelAdapter {
   private async post(p: ProviderContext, body: SandboxWebhookBody): Promise<boolean> {
     const raw = JSON.stringify(body);
     try {
+      const signature = hmacSha256Signature(p.webhookSecret ?? '', Buffer.from(raw));
       const response = await this.http.request({
         method: 'POST',
         url: p.webhookUrl,
-        headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: sign(p.webhookSecret ?? '', Buffer.from(raw)) },
+        headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signature },
         body: raw,
       });
       if (response.status >= 300) this.logger.warn({ providerId: p.id, status: response.status }, 'sandbox webhook refused');
@@ -120,8 +121,4 @@ export class SandboxAdapter implements ChannelAdapter {
       return false;
     }
   }
-}
-
-export function sign(secret: string, body: Buffer): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }

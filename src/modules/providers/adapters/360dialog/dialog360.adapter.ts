@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { safeEqual } from '../../../../common/crypto/safe-equal';
+import { VendorHttpClient, vendorUrl } from '../../http/vendor-http.client';
+import type { ProviderKind } from '../../provider-kind';
+import type {
+  ChannelAdapter,
+  CredentialSpec,
+  ErrorClassification,
+  NewTemplate,
+  OutboundMessage,
+  ProviderContext,
+  RawWebhookRequest,
+  SendResult,
+  VendorTemplate,
+  WebhookEvent,
+} from '../channel-adapter';
+import { asJsonObject, asJsonObjects } from '../json-reader';
+import type { VendorError } from '../vendor-error';
+import {
+  buildSendPayload,
+  classifyCloudApiError,
+  createdTemplateFrom,
+  newTemplateBody,
+  parseWebhookBody,
+  sendResultFrom,
+  templateFrom,
+  vendorErrorFrom,
+} from '../meta/cloud-api.format';
+
+export const DIALOG360_ORIGIN = 'https://waba-v2.360dialog.io';
+export const DIALOG360_SECRET_HEADER = 'x-parley-webhook-secret';
+const TEMPLATE_PAGE_SIZE = 100;
+/** Stops a vendor whose `total` keeps growing or whose pages never shrink. */
+const MAX_TEMPLATE_PAGES = 200;
+
+/**
+ * 360dialog's Cloud API proxy: Meta's request and webhook format, authenticated with the channel's
+ * D360-API-KEY. The key belongs to one number, so no phone number id appears in the path.
+ */
+@Injectable()
+export class Dialog360Adapter implements ChannelAdapter {
+  static readonly vendor = '360dialog';
+  readonly vendor = Dialog360Adapter.vendor;
+  readonly kinds: readonly ProviderKind[] = ['whatsapp-bsp'];
+
+  constructor(private readonly http: VendorHttpClient) {}
+
+  credentialSpec(): CredentialSpec {
+    return { required: ['apiKey'] };
+  }
+
+  /**
+   * 360dialog does not sign webhooks per channel; admins add a secret custom header to the channel's
+   * webhook, and Parley must know the value to compare it.
+   */
+  webhookSecretPolicy(): 'required' {
+    return 'required';
+  }
+
+  /** 360dialog passes Meta's per-number throughput through. */
+  defaultRateLimitPerSecond(): number {
+    return 80;
+  }
+
+  async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: vendorUrl(p.credentials, DIALOG360_ORIGIN, '/messages'),
+      headers: auth(p),
+      json: buildSendPayload(message.to, message.content),
+    });
+    return sendResultFrom(response, this.vendor);
+  }
+
+  verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
+    const given = request.headers[DIALOG360_SECRET_HEADER];
+    if (!given || !p.webhookSecret) return false;
+    return safeEqual(given, p.webhookSecret);
+  }
+
+  parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
+    return parseWebhookBody(request.rawBody);
+  }
+
+  classifyError(error: VendorError): ErrorClassification {
+    return classifyCloudApiError(error);
+  }
+
+  /** `GET /v1/configs/templates?limit&offset` → `{count, total, waba_templates: [...]}` (Meta's entries). */
+  async listTemplates(p: ProviderContext): Promise<VendorTemplate[]> {
+    const templates: VendorTemplate[] = [];
+    let offset = 0;
+    for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
+      const query = new URLSearchParams({ limit: String(TEMPLATE_PAGE_SIZE), offset: String(offset) });
+      const response = await this.http.request({
+        method: 'GET',
+        url: `${vendorUrl(p.credentials, DIALOG360_ORIGIN, '/v1/configs/templates')}?${query.toString()}`,
+        headers: auth(p),
+      });
+      if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+      const body = asJsonObject(response.json);
+      const entries = asJsonObjects(body?.waba_templates ?? body?.data);
+      for (const entry of entries) {
+        const template = templateFrom(entry);
+        if (template) templates.push(template);
+      }
+      offset += entries.length;
+      const total = typeof body?.total === 'number' ? body.total : undefined;
+      // With `total` the end is known; without it, a short page is the last one.
+      const done = entries.length === 0 || (total !== undefined ? offset >= total : entries.length < TEMPLATE_PAGE_SIZE);
+      if (done) return templates;
+    }
+    return templates;
+  }
+
+  async createTemplate(p: ProviderContext, template: NewTemplate): Promise<{ vendorTemplateId?: string; status: string }> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: vendorUrl(p.credentials, DIALOG360_ORIGIN, '/v1/configs/templates'),
+      headers: auth(p),
+      json: newTemplateBody(template),
+    });
+    if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+    return createdTemplateFrom(response.json);
+  }
+}
+
+function auth(p: ProviderContext): Record<string, string> {
+  return { 'D360-API-KEY': p.credentials.apiKey };
+}

@@ -1,0 +1,563 @@
+import { createHmac } from 'node:crypto';
+import { FakeVendor } from '../../../../../test/support/fake-vendor';
+import { fixture, fixtureJson } from '../../../../../test/support/fixtures';
+import { providerContext } from '../../../../../test/support/provider-context';
+import { ErrorCode } from '../../../../common/errors/error-code';
+import { VendorHttpClient } from '../../http/vendor-http.client';
+import type { OutboundContent, ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { VendorError } from '../vendor-error';
+import { MetaAdapter } from './meta.adapter';
+
+const APP_SECRET = 'meta-app-secret';
+const TOKEN = 'EAAG-test-token';
+const PHONE_NUMBER_ID = '106540352242922';
+const WABA_ID = '102290129340398';
+
+describe('MetaAdapter', () => {
+  let meta: FakeVendor;
+  const http = new VendorHttpClient();
+  const adapter = new MetaAdapter(http);
+
+  beforeAll(async () => {
+    meta = await FakeVendor.start();
+  });
+  afterEach(() => meta.reset());
+  afterAll(async () => {
+    await meta.close();
+    await http.onApplicationShutdown();
+  });
+
+  const context = (overrides: Partial<ProviderContext> = {}): ProviderContext =>
+    providerContext('meta', 'whatsapp-cloud-api', {
+      webhookSecret: APP_SECRET,
+      credentials: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, wabaId: WABA_ID, apiBaseUrl: meta.url },
+      ...overrides,
+    });
+
+  const accepted = (id: string) => ({
+    json: { messaging_product: 'whatsapp', contacts: [{ input: '31612345678', wa_id: '31612345678' }], messages: [{ id }] },
+  });
+
+  const sendAndCapture = async (content: OutboundContent, id = 'wamid.OUT1') => {
+    meta.respondWith(accepted(id));
+    const result = await adapter.send(context(), { messageId: 'm1', to: '+31612345678', content });
+    const [req] = await meta.waitForRequests(1);
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe(`/v21.0/${PHONE_NUMBER_ID}/messages`);
+    expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(req.headers['content-type']).toBe('application/json');
+    return { result, body: req.json() };
+  };
+
+  describe('configuration', () => {
+    it('is the Cloud API kind with the token, number id and WABA id, signed with the app secret', () => {
+      expect(adapter.vendor).toBe('meta');
+      expect(MetaAdapter.vendor).toBe('meta');
+      expect(adapter.kinds).toEqual(['whatsapp-cloud-api']);
+      expect(adapter.credentialSpec()).toEqual({ required: ['accessToken', 'phoneNumberId', 'wabaId'] });
+      expect(adapter.webhookSecretPolicy()).toBe('required');
+      expect(adapter.defaultRateLimitPerSecond()).toBe(80);
+    });
+  });
+
+  describe('send', () => {
+    it('sends text to the digits of the number, without a link preview', async () => {
+      const { result, body } = await sendAndCapture({ type: 'text', text: 'Hallo! https://example.com/reset?t=1' });
+      expect(body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '31612345678',
+        type: 'text',
+        text: { preview_url: false, body: 'Hallo! https://example.com/reset?t=1' },
+      });
+      expect(result).toEqual({ vendorMessageId: 'wamid.OUT1' });
+    });
+
+    it('sends a positional template as body text parameters in order', async () => {
+      const { result, body } = await sendAndCapture(
+        { type: 'template', template: { name: 'order_update', language: 'en_US', parameters: ['Sanne', 'A-1042'] } },
+        'wamid.TPL1',
+      );
+      expect(body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '31612345678',
+        type: 'template',
+        template: {
+          name: 'order_update',
+          language: { code: 'en_US' },
+          components: [
+            {
+              type: 'body',
+              parameters: [
+                { type: 'text', text: 'Sanne' },
+                { type: 'text', text: 'A-1042' },
+              ],
+            },
+          ],
+        },
+      });
+      expect(result).toEqual({ vendorMessageId: 'wamid.TPL1' });
+    });
+
+    it('sends a named template with parameter_name on every parameter', async () => {
+      const { result, body } = await sendAndCapture({
+        type: 'template',
+        template: { name: 'appointment_reminder', language: 'nl', parameters: { customer_name: 'Sanne', date: 'vrijdag' } },
+      });
+      expect(body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '31612345678',
+        type: 'template',
+        template: {
+          name: 'appointment_reminder',
+          language: { code: 'nl' },
+          components: [
+            {
+              type: 'body',
+              parameters: [
+                { type: 'text', parameter_name: 'customer_name', text: 'Sanne' },
+                { type: 'text', parameter_name: 'date', text: 'vrijdag' },
+              ],
+            },
+          ],
+        },
+      });
+      expect(result.vendorMessageId).toBe('wamid.OUT1');
+    });
+
+    it('leaves out components for a template without placeholders', async () => {
+      const { body } = await sendAndCapture({ type: 'template', template: { name: 'hello_world', language: 'en_US', parameters: [] } });
+      expect(body.template).toEqual({ name: 'hello_world', language: { code: 'en_US' } });
+    });
+
+    it('sends an image by link with its caption', async () => {
+      const { result, body } = await sendAndCapture(
+        { type: 'media', media: { kind: 'image', url: 'https://cdn.example.com/receipt.jpg', caption: 'Your receipt' } },
+        'wamid.IMG1',
+      );
+      expect(body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '31612345678',
+        type: 'image',
+        image: { link: 'https://cdn.example.com/receipt.jpg', caption: 'Your receipt' },
+      });
+      expect(result).toEqual({ vendorMessageId: 'wamid.IMG1' });
+    });
+
+    it('sends a document with caption and filename', async () => {
+      const { body } = await sendAndCapture({
+        type: 'media',
+        media: { kind: 'document', url: 'https://cdn.example.com/i.pdf', caption: 'Invoice', filename: 'invoice-1042.pdf' },
+      });
+      expect(body.type).toBe('document');
+      expect(body.document).toEqual({ link: 'https://cdn.example.com/i.pdf', caption: 'Invoice', filename: 'invoice-1042.pdf' });
+    });
+
+    it('drops the caption on audio and the filename on video, where Meta does not take them', async () => {
+      const audio = await sendAndCapture({ type: 'media', media: { kind: 'audio', url: 'https://cdn.example.com/a.ogg', caption: 'no' } });
+      expect(audio.body.type).toBe('audio');
+      expect(audio.body.audio).toEqual({ link: 'https://cdn.example.com/a.ogg' });
+      meta.reset();
+      const video = await sendAndCapture({
+        type: 'media',
+        media: { kind: 'video', url: 'https://cdn.example.com/v.mp4', caption: 'Clip', filename: 'v.mp4' },
+      });
+      expect(video.body.video).toEqual({ link: 'https://cdn.example.com/v.mp4', caption: 'Clip' });
+    });
+  });
+
+  describe('errors', () => {
+    const send = () => adapter.send(context(), { messageId: 'm1', to: '+31612345678', content: { type: 'text', text: 'Hi' } });
+    const rejection = async (): Promise<VendorError> => {
+      const error: unknown = await send().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(VendorError);
+      return error as VendorError;
+    };
+
+    it('turns 131026 into a permanent notOnWhatsApp that may fall back to SMS', async () => {
+      meta.respondWith({
+        status: 400,
+        json: {
+          error: {
+            message: '(#131026) Message Undeliverable.',
+            type: 'OAuthException',
+            code: 131026,
+            error_data: { messaging_product: 'whatsapp', details: 'Message Undeliverable.' },
+            fbtrace_id: 'AbCdEf',
+          },
+        },
+      });
+      const error = await rejection();
+      expect(error.info).toEqual({
+        httpStatus: 400,
+        vendorCode: '131026',
+        message: '(#131026) Message Undeliverable.',
+        retryAfterMs: undefined,
+      });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.NotOnWhatsApp, retryable: false, fallbackToSms: true });
+    });
+
+    it('turns 429 with 130429 into a retryable rate limit, keeping Retry-After', async () => {
+      meta.respondWith({
+        status: 429,
+        headers: { 'retry-after': '2' },
+        json: { error: { message: '(#130429) Rate limit hit', type: 'OAuthException', code: 130429, fbtrace_id: 'x' } },
+      });
+      const error = await rejection();
+      expect(error.info).toMatchObject({ httpStatus: 429, vendorCode: '130429', message: '(#130429) Rate limit hit', retryAfterMs: 2000 });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.RateLimited, retryable: true });
+    });
+
+    it('treats a 5xx without a Meta body as the vendor being unavailable', async () => {
+      meta.respondWith({ status: 503, text: 'upstream connect error' });
+      const error = await rejection();
+      expect(error.info).toMatchObject({ httpStatus: 503, message: 'meta answered HTTP 503' });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorUnavailable, retryable: true });
+    });
+
+    it('lets a dropped connection through as a transport failure', async () => {
+      meta.respondWith({ drop: true });
+      const error = await rejection();
+      expect(error.info.transport).toBe('network');
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorUnavailable, retryable: true });
+    });
+
+    it('refuses a 200 without a message id, permanently so that the queue does not send twice', async () => {
+      meta.respondWith({ json: { messaging_product: 'whatsapp', messages: [] } });
+      const error = await rejection();
+      expect(error.info.httpStatus).toBe(200);
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorRejected, retryable: false });
+    });
+
+    it.each([
+      ['130429', 400, ErrorCode.RateLimited, true],
+      ['131056', 400, ErrorCode.RateLimited, true],
+      ['131026', 400, ErrorCode.NotOnWhatsApp, false],
+      ['131047', 400, ErrorCode.SessionWindowExpired, false],
+      ['132000', 400, ErrorCode.TemplateParameterMismatch, false],
+      ['132001', 404, ErrorCode.TemplateNotFound, false],
+      ['132015', 400, ErrorCode.TemplateNotApproved, false],
+      ['132016', 400, ErrorCode.TemplateNotApproved, false],
+      ['131050', 400, ErrorCode.OptedOut, false],
+      ['131021', 400, ErrorCode.InvalidRecipient, false],
+      ['131000', 500, ErrorCode.VendorUnavailable, true],
+      ['131016', 503, ErrorCode.VendorUnavailable, true],
+      ['100', 400, ErrorCode.VendorRejected, false],
+      ['2', 503, ErrorCode.VendorUnavailable, true],
+      [undefined, 429, ErrorCode.RateLimited, true],
+    ])('classifies code %s (HTTP %s) as %s', (vendorCode, httpStatus, code, retryable) => {
+      const classification = adapter.classifyError(new VendorError({ httpStatus, vendorCode, message: 'x' }));
+      expect(classification.code).toBe(code);
+      expect(classification.retryable).toBe(retryable);
+      expect(classification.fallbackToSms ?? false).toBe(vendorCode === '131026');
+    });
+  });
+
+  describe('verifyWebhook', () => {
+    const rawBody = fixture('meta/inbound-text.json');
+    const good = `sha256=${createHmac('sha256', APP_SECRET).update(rawBody).digest('hex')}`;
+    const request = (headers: Record<string, string>, body = rawBody): RawWebhookRequest => ({
+      method: 'POST',
+      url: 'https://parley.example.com/webhooks/whatsapp/p1',
+      headers,
+      rawBody: body,
+    });
+
+    it('accepts the HMAC of the exact bytes', () => {
+      expect(adapter.verifyWebhook(context(), request({ 'x-hub-signature-256': good }))).toBe(true);
+    });
+
+    it('rejects a changed byte, a missing header, a wrong length, a wrong secret and a missing secret', () => {
+      const changed = Buffer.from(rawBody);
+      changed[changed.length - 2] ^= 1;
+      expect(adapter.verifyWebhook(context(), request({ 'x-hub-signature-256': good }, changed))).toBe(false);
+      expect(adapter.verifyWebhook(context(), request({}))).toBe(false);
+      expect(adapter.verifyWebhook(context(), request({ 'x-hub-signature-256': good.slice(0, -2) }))).toBe(false);
+      expect(adapter.verifyWebhook(context(), request({ 'x-hub-signature-256': 'sha256=' }))).toBe(false);
+      expect(adapter.verifyWebhook(context({ webhookSecret: 'another-secret' }), request({ 'x-hub-signature-256': good }))).toBe(false);
+      expect(adapter.verifyWebhook(context({ webhookSecret: null }), request({ 'x-hub-signature-256': good }))).toBe(false);
+      expect(adapter.verifyWebhook(context({ webhookSecret: '' }), request({ 'x-hub-signature-256': good }))).toBe(false);
+    });
+
+    it('rejects a signature of the re-serialized JSON instead of the bytes received', () => {
+      const reserialized = JSON.stringify(JSON.parse(rawBody.toString('utf8')), null, 1);
+      const wrong = `sha256=${createHmac('sha256', APP_SECRET).update(reserialized).digest('hex')}`;
+      expect(adapter.verifyWebhook(context(), request({ 'x-hub-signature-256': wrong }))).toBe(false);
+    });
+  });
+
+  describe('parseWebhook', () => {
+    const parse = (name: string) => {
+      const rawBody = fixture(`meta/${name}`);
+      const request: RawWebhookRequest = {
+        method: 'POST',
+        url: 'https://parley.example.com/webhooks/whatsapp/p1',
+        headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(rawBody).digest('hex')}` },
+        rawBody,
+      };
+      expect(adapter.verifyWebhook(context(), request)).toBe(true);
+      return adapter.parseWebhook(context(), request);
+    };
+    const at = (seconds: number) => new Date(seconds * 1000);
+
+    it('reads a text message with the sender profile name', () => {
+      expect(parse('inbound-text.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgASGBQzQTdCNUE0RTlFNzM1QkQ5RTg5MAA=',
+          from: '31612345678',
+          to: '15550783881',
+          profileName: 'Sanne de Vries',
+          timestamp: at(1763740800),
+          content: { type: 'text', text: 'Hallo, ik heb een vraag over mijn bestelling' },
+        },
+      ]);
+    });
+
+    it('reads every message of every entry of a batch, in order', () => {
+      const events = parse('inbound-batch.json');
+      expect(events).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.batch-0001',
+          from: '31612345678',
+          to: '15550783881',
+          profileName: 'Sanne de Vries',
+          timestamp: at(1763740801),
+          content: { type: 'text', text: 'Eerste bericht' },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.batch-0002',
+          from: '447700900123',
+          to: '15550783881',
+          profileName: 'Tom Baker',
+          timestamp: at(1763740802),
+          content: {
+            type: 'media',
+            mediaKind: 'image',
+            media: {
+              id: '1249987262478112',
+              mimeType: 'image/jpeg',
+              sha256: '3d9a1f2bd3a3f0c1a4f6a2b9e0c8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0',
+            },
+            caption: 'my receipt',
+          },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.batch-0003',
+          from: '31612345678',
+          to: '15550783881',
+          profileName: 'Sanne de Vries',
+          timestamp: at(1763740803),
+          content: { type: 'interactive', replyId: 'confirm-yes', title: 'Yes, confirm' },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.batch-0004',
+          from: '5511912345678',
+          to: '15550783881',
+          profileName: 'Ana Lima',
+          timestamp: at(1763740804),
+          content: { type: 'location', latitude: -23.5505, longitude: -46.6333, name: 'Praça da Sé' },
+        },
+      ]);
+      expect(new Set(events.map((e) => e.kind === 'inbound' && e.from)).size).toBe(3);
+    });
+
+    it('reads a sent status with its pricing', () => {
+      expect(parse('status-sent.json')).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.OUTBOUND-REPLACE-ME',
+          status: 'sent',
+          timestamp: at(1763740900),
+          recipient: '31612345678',
+          pricing: { billable: true, category: 'utility', pricingModel: 'PMP' },
+        },
+      ]);
+    });
+
+    it('keeps read before delivered when Meta sends them out of order', () => {
+      expect(parse('status-read-then-delivered.json')).toEqual([
+        { kind: 'status', vendorMessageId: 'wamid.OUTBOUND-REPLACE-ME', status: 'read', timestamp: at(1763740960), recipient: '31612345678' },
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.OUTBOUND-REPLACE-ME',
+          status: 'delivered',
+          timestamp: at(1763740930),
+          recipient: '31612345678',
+          pricing: { billable: true, category: 'utility', pricingModel: 'PMP' },
+        },
+      ]);
+    });
+
+    it('maps a failed status through the same error table', () => {
+      expect(parse('status-failed.json')).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.OUTBOUND-REPLACE-ME',
+          status: 'failed',
+          timestamp: at(1763740990),
+          recipient: '31612345678',
+          errorCode: ErrorCode.SessionWindowExpired,
+          errorMessage:
+            'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+          vendorErrorCode: '131047',
+        },
+      ]);
+    });
+
+    it('reads a template status update, NONE meaning no reason', () => {
+      expect(parse('template-status-update.json')).toEqual([
+        {
+          kind: 'template-status',
+          vendorTemplateId: '594425479261596',
+          name: 'order_update',
+          language: 'en_US',
+          status: 'APPROVED',
+          timestamp: at(1763741000),
+        },
+      ]);
+    });
+
+    it('keeps a rejection reason and ignores fields Parley does not track', () => {
+      const body = {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: WABA_ID,
+            time: 1763742000,
+            changes: [
+              { field: 'phone_number_quality_update', value: { event: 'FLAGGED', current_limit: 'TIER_1K' } },
+              {
+                field: 'message_template_status_update',
+                value: {
+                  event: 'REJECTED',
+                  message_template_id: 594425479261598,
+                  message_template_name: 'spring_sale',
+                  message_template_language: 'en_US',
+                  reason: 'INCORRECT_CATEGORY',
+                },
+              },
+            ],
+          },
+        ],
+      };
+      const events = adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: Buffer.from(JSON.stringify(body)) });
+      expect(events).toEqual([
+        {
+          kind: 'template-status',
+          vendorTemplateId: '594425479261598',
+          name: 'spring_sale',
+          language: 'en_US',
+          status: 'REJECTED',
+          reason: 'INCORRECT_CATEGORY',
+          timestamp: at(1763742000),
+        },
+      ]);
+    });
+
+    it('throws on a body that is not JSON', () => {
+      expect(() => adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: Buffer.from('not json') })).toThrow();
+    });
+  });
+
+  describe('templates', () => {
+    const page = fixtureJson<{ data: Record<string, unknown>[] }>('meta/templates-page.json');
+
+    it('pages through every template on our own URL, following the cursor whenever paging.next is present', async () => {
+      meta.respondWith(
+        {
+          json: {
+            data: page.data.slice(0, 2),
+            paging: {
+              cursors: { before: 'QVFIU', after: 'CURSOR-2' },
+              next: `https://graph.facebook.com/v21.0/${WABA_ID}/message_templates?limit=100&after=CURSOR-2`,
+            },
+          },
+        },
+        { json: { data: page.data.slice(2), paging: { cursors: { before: 'CURSOR-2', after: 'CURSOR-3' } } } },
+      );
+      const templates = await adapter.listTemplates(context());
+
+      const requests = await meta.waitForRequests(2);
+      expect(requests).toHaveLength(2);
+      for (const req of requests) {
+        expect(req.method).toBe('GET');
+        expect(req.url.pathname).toBe(`/v21.0/${WABA_ID}/message_templates`);
+        expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+        expect(req.url.searchParams.get('limit')).toBe('100');
+        expect(req.url.searchParams.get('fields')).toContain('parameter_format');
+      }
+      expect(requests[0].url.searchParams.has('after')).toBe(false);
+      expect(requests[1].url.searchParams.get('after')).toBe('CURSOR-2');
+
+      expect(templates.map((t) => [t.vendorTemplateId, t.name, t.language, t.status, t.category, t.parameterFormat])).toEqual([
+        ['594425479261596', 'order_update', 'en_US', 'APPROVED', 'UTILITY', 'POSITIONAL'],
+        ['594425479261597', 'appointment_reminder', 'nl', 'PENDING', 'UTILITY', 'NAMED'],
+        ['594425479261598', 'spring_sale', 'en_US', 'REJECTED', 'MARKETING', 'POSITIONAL'],
+      ]);
+      expect(templates[0].components).toEqual(page.data[0].components);
+    });
+
+    it('defaults the parameter format, and drops Meta’s NONE rejection reason', async () => {
+      meta.respondWith({
+        json: {
+          data: [
+            { id: '1', name: 'plain', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi {{1}}' }] },
+            {
+              id: '2',
+              name: 'guessed',
+              language: 'en',
+              status: 'PAUSED',
+              category: 'UTILITY',
+              components: [{ type: 'BODY', text: 'Hi {{name}}' }],
+            },
+            { id: '3', name: 'no', language: 'en', status: 'REJECTED', category: 'MARKETING', rejected_reason: 'NONE', components: [] },
+            { id: '4', name: 'bad', language: 'en', status: 'REJECTED', category: 'MARKETING', rejected_reason: 'PROMOTIONAL', components: [] },
+          ],
+        },
+      });
+      const templates = await adapter.listTemplates(context());
+      expect(templates.map((t) => [t.name, t.parameterFormat, t.rejectionReason])).toEqual([
+        ['plain', 'POSITIONAL', undefined],
+        ['guessed', 'NAMED', undefined],
+        ['no', 'POSITIONAL', undefined],
+        ['bad', 'POSITIONAL', 'PROMOTIONAL'],
+      ]);
+      expect(meta.requests).toHaveLength(1);
+    });
+
+    it('throws a VendorError when the list is refused', async () => {
+      meta.respondWith({ status: 401, json: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } } });
+      await expect(adapter.listTemplates(context())).rejects.toMatchObject({ info: { httpStatus: 401, vendorCode: '190' } });
+    });
+
+    it('creates a template with its parameter format', async () => {
+      meta.respondWith({ json: { id: '594425479261599', status: 'PENDING', category: 'UTILITY' } });
+      const components = [{ type: 'BODY', text: 'Hello {{customer_name}}' }];
+      const created = await adapter.createTemplate(context(), {
+        name: 'greeting',
+        language: 'en_US',
+        category: 'UTILITY',
+        parameterFormat: 'NAMED',
+        components,
+      });
+      expect(created).toEqual({ vendorTemplateId: '594425479261599', status: 'PENDING' });
+      const [req] = await meta.waitForRequests(1);
+      expect(req.method).toBe('POST');
+      expect(req.path).toBe(`/v21.0/${WABA_ID}/message_templates`);
+      expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(req.headers['content-type']).toBe('application/json');
+      expect(req.json()).toEqual({ name: 'greeting', language: 'en_US', category: 'UTILITY', parameter_format: 'NAMED', components });
+    });
+  });
+});

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { VendorHttpClient, vendorUrl } from '../../http/vendor-http.client';
+import type { ProviderKind } from '../../provider-kind';
+import type {
+  ChannelAdapter,
+  CredentialSpec,
+  ErrorClassification,
+  NewTemplate,
+  OutboundMessage,
+  ProviderContext,
+  RawWebhookRequest,
+  SendResult,
+  VendorTemplate,
+  WebhookEvent,
+} from '../channel-adapter';
+import { asJsonObject, asJsonObjects, asString } from '../json-reader';
+import type { VendorError } from '../vendor-error';
+import { isHmacSha256Signature } from '../webhook-crypto';
+import {
+  buildSendPayload,
+  classifyCloudApiError,
+  createdTemplateFrom,
+  GRAPH_API_VERSION,
+  newTemplateBody,
+  parseWebhookBody,
+  sendResultFrom,
+  TEMPLATE_FIELDS,
+  templateFrom,
+  vendorErrorFrom,
+} from './cloud-api.format';
+
+export const META_GRAPH_ORIGIN = 'https://graph.facebook.com';
+export const META_SIGNATURE_HEADER = 'x-hub-signature-256';
+const TEMPLATE_PAGE_SIZE = 100;
+/** A WABA holds at most a few thousand templates; this only stops a vendor that keeps returning a cursor. */
+const MAX_TEMPLATE_PAGES = 200;
+
+/** Meta's WhatsApp Cloud API, spoken directly with a system-user access token. */
+@Injectable()
+export class MetaAdapter implements ChannelAdapter {
+  static readonly vendor = 'meta';
+  readonly vendor = MetaAdapter.vendor;
+  readonly kinds: readonly ProviderKind[] = ['whatsapp-cloud-api'];
+
+  constructor(private readonly http: VendorHttpClient) {}
+
+  credentialSpec(): CredentialSpec {
+    return { required: ['accessToken', 'phoneNumberId', 'wabaId'] };
+  }
+
+  /** Meta signs webhooks with the app secret, which only the admin can copy from the app dashboard. */
+  webhookSecretPolicy(): 'required' {
+    return 'required';
+  }
+
+  defaultRateLimitPerSecond(): number {
+    return 80;
+  }
+
+  async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: graphUrl(p, `/${encodeURIComponent(p.credentials.phoneNumberId)}/messages`),
+      headers: auth(p),
+      json: buildSendPayload(message.to, message.content),
+    });
+    return sendResultFrom(response, this.vendor);
+  }
+
+  verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
+    const given = request.headers[META_SIGNATURE_HEADER];
+    if (!given || !p.webhookSecret) return false;
+    return isHmacSha256Signature(given, p.webhookSecret, request.rawBody);
+  }
+
+  parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
+    return parseWebhookBody(request.rawBody);
+  }
+
+  classifyError(error: VendorError): ErrorClassification {
+    return classifyCloudApiError(error);
+  }
+
+  async listTemplates(p: ProviderContext): Promise<VendorTemplate[]> {
+    const templates: VendorTemplate[] = [];
+    const seen = new Set<string>();
+    let after: string | undefined;
+    for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
+      const query = new URLSearchParams({ limit: String(TEMPLATE_PAGE_SIZE), fields: TEMPLATE_FIELDS });
+      if (after) query.set('after', after);
+      const response = await this.http.request({ method: 'GET', url: templatesUrl(p, query), headers: auth(p) });
+      if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+      const body = asJsonObject(response.json);
+      for (const entry of asJsonObjects(body?.data)) {
+        const template = templateFrom(entry);
+        if (template) templates.push(template);
+      }
+      // `paging.next` says whether there is more, but it is an absolute graph.facebook.com URL: following it
+      // would bypass apiBaseUrl, so the next page is asked for on our own URL with its cursor.
+      const paging = asJsonObject(body?.paging);
+      const cursor = asString(asJsonObject(paging?.cursors)?.after);
+      if (!asString(paging?.next) || !cursor || seen.has(cursor)) return templates;
+      seen.add(cursor);
+      after = cursor;
+    }
+    return templates;
+  }
+
+  async createTemplate(p: ProviderContext, template: NewTemplate): Promise<{ vendorTemplateId?: string; status: string }> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: templatesUrl(p),
+      headers: auth(p),
+      json: newTemplateBody(template),
+    });
+    if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+    return createdTemplateFrom(response.json);
+  }
+}
+
+function graphUrl(p: ProviderContext, path: string): string {
+  return vendorUrl(p.credentials, META_GRAPH_ORIGIN, `/${GRAPH_API_VERSION}${path}`);
+}
+
+function templatesUrl(p: ProviderContext, query?: URLSearchParams): string {
+  const url = graphUrl(p, `/${encodeURIComponent(p.credentials.wabaId)}/message_templates`);
+  return query ? `${url}?${query.toString()}` : url;
+}
+
+function auth(p: ProviderContext): Record<string, string> {
+  return { authorization: `Bearer ${p.credentials.accessToken}` };
+}

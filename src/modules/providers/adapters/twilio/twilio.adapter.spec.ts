@@ -1,0 +1,766 @@
+import { createHmac } from 'node:crypto';
+import { FakeVendor, type RecordedRequest } from '../../../../../test/support/fake-vendor';
+import { fixture, fixtureJson } from '../../../../../test/support/fixtures';
+import { providerContext } from '../../../../../test/support/provider-context';
+import { ErrorCode } from '../../../../common/errors/error-code';
+import { VendorHttpClient } from '../../http/vendor-http.client';
+import type { ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { VendorError } from '../vendor-error';
+import { TwilioAdapter } from './twilio.adapter';
+
+const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+const AUTH_TOKEN = 'twilio-auth-token';
+const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+const BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Twilio's algorithm written out independently of the adapter: URL + sorted key+value pairs, HMAC-SHA1, base64. */
+function twilioSign(authToken: string, url: string, body: string): string {
+  const pairs = [...new URLSearchParams(body)].sort(([ak, av], [bk, bv]) => (ak === bk ? (av < bv ? -1 : 1) : ak < bk ? -1 : 1));
+  return createHmac('sha1', authToken)
+    .update(url + pairs.map(([key, value]) => key + value).join(''))
+    .digest('base64');
+}
+
+function formOf(req: RecordedRequest): Record<string, string> {
+  const pairs = [...req.form()];
+  const form = Object.fromEntries(pairs);
+  // No key may be sent twice: Object.fromEntries would hide it.
+  expect(Object.keys(form)).toHaveLength(pairs.length);
+  return form;
+}
+
+/** The VendorError a call rejects with; anything else fails the test. */
+async function vendorFailure(call: Promise<unknown>): Promise<VendorError> {
+  try {
+    await call;
+  } catch (e) {
+    if (e instanceof VendorError) return e;
+    throw e;
+  }
+  throw new Error('expected the call to fail with a VendorError');
+}
+
+function webhook(url: string, body: string | Buffer, headers: Record<string, string> = {}): RawWebhookRequest {
+  return { method: 'POST', url, headers: { 'content-type': FORM, ...headers }, rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body) };
+}
+
+describe('TwilioAdapter', () => {
+  let twilio: FakeVendor;
+  const http = new VendorHttpClient();
+  const adapter = new TwilioAdapter(http);
+
+  beforeAll(async () => {
+    twilio = await FakeVendor.start();
+  });
+  afterEach(() => twilio.reset());
+  afterAll(async () => {
+    await twilio.close();
+    await http.onApplicationShutdown();
+  });
+
+  const context = (kind: 'whatsapp-bsp' | 'sms', credentials: Record<string, string> = {}, overrides: Partial<ProviderContext> = {}) =>
+    providerContext('twilio', kind, {
+      phoneNumber: kind === 'sms' ? '+3197010203040' : '+14155238886',
+      credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: twilio.url, ...credentials },
+      ...overrides,
+    });
+
+  const created = (json: Record<string, unknown> = {}) => ({
+    status: 201,
+    json: { sid: 'SM00000000000000000000000000000001', status: 'queued', num_segments: '1', price: null, price_unit: 'USD', ...json },
+  });
+
+  describe('configuration', () => {
+    it('is the twilio vendor for WhatsApp (BSP) and SMS, signing with the auth token', () => {
+      expect(TwilioAdapter.vendor).toBe('twilio');
+      expect(adapter.vendor).toBe('twilio');
+      expect(adapter.kinds).toEqual(['whatsapp-bsp', 'sms']);
+      expect(adapter.credentialSpec()).toEqual({ required: ['accountSid', 'authToken'], optional: ['messagingServiceSid'] });
+      expect(adapter.webhookSecretPolicy()).toBe('optional');
+      expect(adapter.defaultRateLimitPerSecond('sms')).toBe(1);
+      expect(adapter.defaultRateLimitPerSecond('whatsapp-bsp')).toBe(80);
+    });
+  });
+
+  describe('send', () => {
+    it('sends an SMS text form-encoded with Basic auth and reads segments and price', async () => {
+      twilio.on('POST', MESSAGES_PATH, created({ sid: 'SMaaaa', num_segments: '2', price: '-0.07500', price_unit: 'usd' }));
+      const p = context('sms');
+      const result = await adapter.send(p, { messageId: 'm1', to: '+31612345678', content: { type: 'text', text: 'Hallo & welkom, 100% zeker' } });
+
+      expect(result).toEqual({ vendorMessageId: 'SMaaaa', segments: 2, price: { amount: '0.07500', currency: 'USD' } });
+      expect(twilio.requests).toHaveLength(1);
+      const [req] = twilio.requests;
+      expect(req.method).toBe('POST');
+      expect(req.path).toBe(MESSAGES_PATH);
+      expect(req.headers.authorization).toBe(BASIC);
+      expect(req.headers['content-type']).toBe(FORM);
+      expect(formOf(req)).toEqual({
+        To: '+31612345678',
+        From: '+3197010203040',
+        Body: 'Hallo & welkom, 100% zeker',
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('sends WhatsApp text with whatsapp: addresses, and no price while Twilio has none yet', async () => {
+      twilio.on('POST', MESSAGES_PATH, created({ sid: 'SMbbbb' }));
+      const p = context('whatsapp-bsp');
+      const result = await adapter.send(p, { messageId: 'm2', to: '+31612345678', content: { type: 'text', text: 'Hoi Sanne' } });
+
+      expect(result).toEqual({ vendorMessageId: 'SMbbbb', segments: 1 });
+      const [req] = twilio.requests;
+      expect(req.path).toBe(MESSAGES_PATH);
+      expect(req.headers.authorization).toBe(BASIC);
+      expect(req.headers['content-type']).toBe(FORM);
+      expect(formOf(req)).toEqual({
+        To: 'whatsapp:+31612345678',
+        From: 'whatsapp:+14155238886',
+        Body: 'Hoi Sanne',
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('sends through a Messaging Service instead of a From number when one is configured', async () => {
+      twilio.on('POST', MESSAGES_PATH, created());
+      const p = context('whatsapp-bsp', { messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' });
+      await adapter.send(p, { messageId: 'm3', to: '+31612345678', content: { type: 'text', text: 'Hoi' } });
+      expect(formOf(twilio.requests[0])).toEqual({
+        To: 'whatsapp:+31612345678',
+        MessagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
+        Body: 'Hoi',
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('sends a positional template as ContentSid + numbered ContentVariables and no Body', async () => {
+      twilio.on('POST', MESSAGES_PATH, created({ sid: 'SMcccc', price: '-0.0147', price_unit: 'EUR' }));
+      const p = context('whatsapp-bsp');
+      const result = await adapter.send(p, {
+        messageId: 'm4',
+        to: '+31612345678',
+        content: {
+          type: 'template',
+          template: {
+            name: 'appointment_reminder',
+            language: 'nl',
+            parameters: ['Sanne', 'dinsdag 12:30'],
+            vendorTemplateId: 'HX0123456789abcdef0123456789abcdef',
+            renderedText: 'Hoi Sanne, tot dinsdag 12:30',
+          },
+        },
+      });
+
+      expect(result).toEqual({ vendorMessageId: 'SMcccc', segments: 1, price: { amount: '0.0147', currency: 'EUR' } });
+      const [req] = twilio.requests;
+      expect(req.method).toBe('POST');
+      expect(req.path).toBe(MESSAGES_PATH);
+      expect(req.headers.authorization).toBe(BASIC);
+      expect(req.headers['content-type']).toBe(FORM);
+      const form = formOf(req);
+      expect(form).toEqual({
+        To: 'whatsapp:+31612345678',
+        From: 'whatsapp:+14155238886',
+        ContentSid: 'HX0123456789abcdef0123456789abcdef',
+        ContentVariables: '{"1":"Sanne","2":"dinsdag 12:30"}',
+        StatusCallback: p.webhookUrl,
+      });
+      expect(form).not.toHaveProperty('Body');
+    });
+
+    it('keeps named template variables under their own names', async () => {
+      twilio.on('POST', MESSAGES_PATH, created());
+      await adapter.send(context('whatsapp-bsp'), {
+        messageId: 'm5',
+        to: '+31612345678',
+        content: {
+          type: 'template',
+          template: { name: 'order', language: 'en', parameters: { customer_name: 'Sanne', order_id: 'A-17' }, vendorTemplateId: 'HXorder' },
+        },
+      });
+      const form = formOf(twilio.requests[0]);
+      expect(form.ContentSid).toBe('HXorder');
+      expect(JSON.parse(form.ContentVariables)).toEqual({ customer_name: 'Sanne', order_id: 'A-17' });
+    });
+
+    it('refuses a WhatsApp template without a ContentSid before calling Twilio: templateNotFound', async () => {
+      const error = await vendorFailure(
+        adapter.send(context('whatsapp-bsp'), {
+          messageId: 'm6',
+          to: '+31612345678',
+          content: { type: 'template', template: { name: 'welcome', language: 'nl', parameters: [] } },
+        }),
+      );
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.TemplateNotFound, retryable: false });
+      expect(twilio.requests).toHaveLength(0);
+    });
+
+    it('sends an SMS template Twilio does not know as its rendered text', async () => {
+      twilio.on('POST', MESSAGES_PATH, created());
+      const p = context('sms');
+      await adapter.send(p, {
+        messageId: 'm7',
+        to: '+31612345678',
+        content: { type: 'template', template: { name: 'welcome', language: 'nl', parameters: ['Sanne'], renderedText: 'Welkom Sanne' } },
+      });
+      expect(formOf(twilio.requests[0])).toEqual({ To: '+31612345678', From: '+3197010203040', Body: 'Welkom Sanne', StatusCallback: p.webhookUrl });
+    });
+
+    it('sends media as MediaUrl with the caption as Body', async () => {
+      twilio.on('POST', MESSAGES_PATH, created({ sid: 'MMdddd', num_segments: '1', price: '-0.0200', price_unit: 'USD' }));
+      const p = context('whatsapp-bsp');
+      const result = await adapter.send(p, {
+        messageId: 'm8',
+        to: '+31612345678',
+        content: { type: 'media', media: { kind: 'image', url: 'https://cdn.example.com/a.jpg?sig=1&x=2', caption: 'Je bon' } },
+      });
+
+      expect(result).toEqual({ vendorMessageId: 'MMdddd', segments: 1, price: { amount: '0.0200', currency: 'USD' } });
+      const [req] = twilio.requests;
+      expect(req.path).toBe(MESSAGES_PATH);
+      expect(req.headers.authorization).toBe(BASIC);
+      expect(req.headers['content-type']).toBe(FORM);
+      expect(formOf(req)).toEqual({
+        To: 'whatsapp:+31612345678',
+        From: 'whatsapp:+14155238886',
+        MediaUrl: 'https://cdn.example.com/a.jpg?sig=1&x=2',
+        Body: 'Je bon',
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('sends media without a caption with no Body', async () => {
+      twilio.on('POST', MESSAGES_PATH, created());
+      await adapter.send(context('sms'), {
+        messageId: 'm9',
+        to: '+31612345678',
+        content: { type: 'media', media: { kind: 'document', url: 'https://cdn.example.com/a.pdf' } },
+      });
+      expect(formOf(twilio.requests[0])).not.toHaveProperty('Body');
+    });
+  });
+
+  describe('errors', () => {
+    const sendText = (p = context('sms')) => vendorFailure(adapter.send(p, { messageId: 'm', to: '+31612345678', content: { type: 'text', text: 'x' } }));
+
+    it('turns a 400 with Twilio code 21211 into an invalidRecipient VendorError', async () => {
+      twilio.respondWith({
+        status: 400,
+        json: { code: 21211, message: "The 'To' number +3161 is not a valid phone number.", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 },
+      });
+      const error = await sendText();
+      expect(error.info).toEqual({
+        httpStatus: 400,
+        vendorCode: '21211',
+        message: "The 'To' number +3161 is not a valid phone number.",
+        retryAfterMs: undefined,
+      });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.InvalidRecipient, retryable: false });
+    });
+
+    it('turns a 429 with code 20429 into a retryable rate limit honouring Retry-After', async () => {
+      twilio.respondWith({ status: 429, headers: { 'retry-after': '3' }, json: { code: 20429, message: 'Too Many Requests', status: 429 } });
+      const error = await sendText();
+      expect(error.info).toMatchObject({ httpStatus: 429, vendorCode: '20429', retryAfterMs: 3000 });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.RateLimited, retryable: true });
+    });
+
+    it('turns a 500 without a Twilio body into a retryable vendorUnavailable', async () => {
+      twilio.respondWith({ status: 500, text: 'upstream exploded' });
+      const error = await sendText();
+      expect(error.info).toEqual({ httpStatus: 500, message: 'Twilio answered HTTP 500', retryAfterMs: undefined });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorUnavailable, retryable: true });
+    });
+
+    it('lets transport failures through as vendorUnavailable', async () => {
+      twilio.respondWith({ drop: true });
+      const error = await sendText();
+      expect(error.info.transport).toBe('network');
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorUnavailable, retryable: true });
+    });
+
+    it('does not accept a 2xx without a sid', async () => {
+      twilio.respondWith({ status: 201, json: { status: 'queued' } });
+      const error = await sendText();
+      expect(adapter.classifyError(error).retryable).toBe(false);
+    });
+
+    it.each([
+      ['63016', 400, { code: ErrorCode.SessionWindowExpired, retryable: false }],
+      ['63003', 400, { code: ErrorCode.NotOnWhatsApp, retryable: false, fallbackToSms: true }],
+      ['63024', 400, { code: ErrorCode.NotOnWhatsApp, retryable: false, fallbackToSms: true }],
+      ['21610', 400, { code: ErrorCode.OptedOut, retryable: false }],
+      ['63014', 400, { code: ErrorCode.OptedOut, retryable: false }],
+      ['21614', 400, { code: ErrorCode.InvalidRecipient, retryable: false }],
+      ['30005', 400, { code: ErrorCode.InvalidRecipient, retryable: false }],
+      ['63018', 400, { code: ErrorCode.RateLimited, retryable: true }],
+      ['20500', 500, { code: ErrorCode.VendorUnavailable, retryable: true }],
+      ['63028', 400, { code: ErrorCode.TemplateParameterMismatch, retryable: false }],
+      ['21656', 400, { code: ErrorCode.TemplateParameterMismatch, retryable: false }],
+      ['63027', 400, { code: ErrorCode.TemplateNotFound, retryable: false }],
+      ['21655', 400, { code: ErrorCode.TemplateNotFound, retryable: false }],
+      ['63040', 400, { code: ErrorCode.TemplateNotApproved, retryable: false }],
+      ['63032', 400, { code: ErrorCode.VendorRejected, retryable: false }],
+      ['99999', 503, { code: ErrorCode.VendorUnavailable, retryable: true }],
+    ])('classifies code %s (HTTP %d)', (vendorCode, httpStatus, expected) => {
+      expect(adapter.classifyError(new VendorError({ httpStatus, vendorCode, message: 'x' }))).toEqual(expected);
+    });
+
+    it('classifies a 429 without a known code as a rate limit', () => {
+      expect(adapter.classifyError(new VendorError({ httpStatus: 429, message: 'slow down' }))).toEqual({ code: ErrorCode.RateLimited, retryable: true });
+    });
+  });
+
+  describe('verifyWebhook', () => {
+    const vector = fixtureJson<{ authToken: string; url: string; params: Record<string, string>; signature: string }>('twilio/signature-vector.json');
+    const vectorBody = new URLSearchParams(vector.params).toString();
+    const vectorContext = (overrides: Partial<ProviderContext> = {}) =>
+      context('sms', { authToken: vector.authToken }, { webhookSecret: null, ...overrides });
+
+    it("passes Twilio's official vector", () => {
+      expect(adapter.verifyWebhook(vectorContext(), webhook(vector.url, vectorBody, { 'x-twilio-signature': vector.signature }))).toBe(true);
+    });
+
+    it('uses the webhookSecret instead of the auth token when one is set', () => {
+      const p = context('sms', { authToken: 'rotated-token' }, { webhookSecret: vector.authToken });
+      expect(adapter.verifyWebhook(p, webhook(vector.url, vectorBody, { 'x-twilio-signature': vector.signature }))).toBe(true);
+      expect(adapter.verifyWebhook(vectorContext({ webhookSecret: 'other' }), webhook(vector.url, vectorBody, { 'x-twilio-signature': vector.signature }))).toBe(false);
+    });
+
+    it('fails on a changed parameter value, a changed URL, a missing header and a wrong-length signature', () => {
+      const p = vectorContext();
+      const changed = new URLSearchParams({ ...vector.params, Digits: '1235' }).toString();
+      expect(adapter.verifyWebhook(p, webhook(vector.url, changed, { 'x-twilio-signature': vector.signature }))).toBe(false);
+      expect(adapter.verifyWebhook(p, webhook(vector.url.replace('foo=1', 'foo=2'), vectorBody, { 'x-twilio-signature': vector.signature }))).toBe(false);
+      expect(adapter.verifyWebhook(p, webhook(vector.url, vectorBody))).toBe(false);
+      expect(adapter.verifyWebhook(p, webhook(vector.url, vectorBody, { 'x-twilio-signature': 'RSOYDt4T1cUTdK1PDd93' }))).toBe(false);
+      expect(adapter.verifyWebhook(p, webhook(vector.url, vectorBody, { 'x-twilio-signature': `${vector.signature}=` }))).toBe(false);
+    });
+
+    it('fails on a body that is not a form and without any token, never throwing', () => {
+      const p = vectorContext();
+      const json = webhook(vector.url, JSON.stringify(vector.params), { 'x-twilio-signature': vector.signature, 'content-type': 'application/json' });
+      expect(adapter.verifyWebhook(p, json)).toBe(false);
+      const noToken = context('sms', { authToken: '' }, { webhookSecret: null });
+      expect(adapter.verifyWebhook(noToken, webhook(vector.url, vectorBody, { 'x-twilio-signature': vector.signature }))).toBe(false);
+      const broken = { method: 'POST', url: vector.url, headers: { 'x-twilio-signature': vector.signature } } as unknown as RawWebhookRequest;
+      expect(adapter.verifyWebhook(p, broken)).toBe(false);
+    });
+
+    it('accepts a signature made with the default port added or removed, but not another port', () => {
+      const p = vectorContext();
+      const withPort = 'https://mycompany.com:443/myapp.php?foo=1&bar=2';
+      const signedWithPort = twilioSign(vector.authToken, withPort, vectorBody);
+      expect(adapter.verifyWebhook(p, webhook(vector.url, vectorBody, { 'x-twilio-signature': signedWithPort }))).toBe(true);
+      expect(adapter.verifyWebhook(p, webhook(withPort, vectorBody, { 'x-twilio-signature': vector.signature }))).toBe(true);
+
+      const http80 = 'http://parley.example.com/webhooks/sms/p1';
+      const signedHttp = twilioSign(vector.authToken, 'http://parley.example.com:80/webhooks/sms/p1', vectorBody);
+      expect(adapter.verifyWebhook(p, webhook(http80, vectorBody, { 'x-twilio-signature': signedHttp }))).toBe(true);
+
+      const otherPort = twilioSign(vector.authToken, 'https://mycompany.com:8443/myapp.php?foo=1&bar=2', vectorBody);
+      expect(adapter.verifyWebhook(p, webhook(vector.url, vectorBody, { 'x-twilio-signature': otherPort }))).toBe(false);
+    });
+
+    it('signs every value of a repeated key, sorted', () => {
+      const p = context('sms');
+      const body = 'To=%2B3197010203040&MediaUrl=https%3A%2F%2Fb.example%2F2&From=%2B31612345678&MediaUrl=https%3A%2F%2Fa.example%2F1';
+      const expected = createHmac('sha1', AUTH_TOKEN)
+        .update(`${p.webhookUrl}From+31612345678MediaUrlhttps://a.example/1MediaUrlhttps://b.example/2To+3197010203040`)
+        .digest('base64');
+      expect(adapter.verifyWebhook(p, webhook(p.webhookUrl, body, { 'x-twilio-signature': expected }))).toBe(true);
+      const onlyOne = twilioSign(AUTH_TOKEN, p.webhookUrl, 'To=%2B3197010203040&MediaUrl=https%3A%2F%2Fa.example%2F1&From=%2B31612345678');
+      expect(adapter.verifyWebhook(p, webhook(p.webhookUrl, body, { 'x-twilio-signature': onlyOne }))).toBe(false);
+    });
+
+    it.each(['twilio/inbound-sms.form', 'twilio/inbound-whatsapp.form', 'twilio/status-delivered.form'])('verifies the %s fixture', (name) => {
+      const p = context(name.includes('whatsapp') ? 'whatsapp-bsp' : 'sms');
+      expect(p.webhookUrl).toMatch(/^https:\/\/parley\.example\.com\/webhooks\/(sms|whatsapp)\/[0-9a-f-]{36}$/);
+      const rawBody = fixture(name);
+      const signature = twilioSign(AUTH_TOKEN, p.webhookUrl, rawBody.toString('utf8'));
+      expect(adapter.verifyWebhook(p, webhook(p.webhookUrl, rawBody, { 'x-twilio-signature': signature }))).toBe(true);
+      const tampered = Buffer.from(rawBody.toString('utf8').replace('&MessageSid=SM', '&MessageSid=SX'));
+      expect(tampered.equals(rawBody)).toBe(false);
+      expect(adapter.verifyWebhook(p, webhook(p.webhookUrl, tampered, { 'x-twilio-signature': signature }))).toBe(false);
+    });
+  });
+
+  describe('parseWebhook', () => {
+    const parse = (body: string | Buffer, p = context('whatsapp-bsp')) => {
+      const before = Date.now();
+      const events = adapter.parseWebhook(p, webhook(p.webhookUrl, body));
+      for (const event of events) {
+        expect(event.timestamp.getTime()).toBeGreaterThanOrEqual(before);
+        expect(event.timestamp.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+      return events;
+    };
+
+    it('reads the inbound SMS fixture', () => {
+      expect(parse(fixture('twilio/inbound-sms.form'), context('sms'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM8f2b1c9d3e4a5b6c7d8e9f0a1b2c3d4e',
+          from: '+31612345678',
+          to: '+3197010203040',
+          timestamp: expect.any(Date),
+          content: { type: 'text', text: 'STOP' },
+        },
+      ]);
+    });
+
+    it('reads the inbound WhatsApp fixture with the profile name', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp.form'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM11112222333344445555666677778888',
+          from: 'whatsapp:+31612345678',
+          to: 'whatsapp:+14155238886',
+          profileName: 'Sanne',
+          timestamp: expect.any(Date),
+          content: { type: 'text', text: 'Hallo daar' },
+        },
+      ]);
+    });
+
+    it('reads the delivered status fixture', () => {
+      expect(parse(fixture('twilio/status-delivered.form'), context('sms'))).toEqual([
+        { kind: 'status', vendorMessageId: 'SMREPLACEME', status: 'delivered', timestamp: expect.any(Date), recipient: '+31612345678' },
+      ]);
+    });
+
+    it('turns every attachment into its own event with a distinct id, the text as the first caption', () => {
+      const body = new URLSearchParams({
+        MessageSid: 'MM0001',
+        SmsStatus: 'received',
+        From: '+31612345678',
+        To: '+3197010203040',
+        Body: 'Kijk maar',
+        NumMedia: '2',
+        MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM0001/Media/ME0',
+        MediaContentType0: 'image/jpeg',
+        MediaUrl1: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM0001/Media/ME1',
+        MediaContentType1: 'application/pdf',
+      }).toString();
+      expect(parse(body, context('sms'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'MM0001',
+          from: '+31612345678',
+          to: '+3197010203040',
+          timestamp: expect.any(Date),
+          content: {
+            type: 'media',
+            mediaKind: 'image',
+            media: { url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM0001/Media/ME0', mimeType: 'image/jpeg' },
+            caption: 'Kijk maar',
+          },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: 'MM0001:1',
+          from: '+31612345678',
+          to: '+3197010203040',
+          timestamp: expect.any(Date),
+          content: {
+            type: 'media',
+            mediaKind: 'document',
+            media: { url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM0001/Media/ME1', mimeType: 'application/pdf' },
+          },
+        },
+      ]);
+    });
+
+    it.each([
+      ['audio', 'audio/ogg', 'audio'],
+      ['video', 'video/mp4', 'video'],
+      ['sticker', 'image/webp', 'sticker'],
+    ])('reads a WhatsApp %s message', (messageType, mimeType, mediaKind) => {
+      const body = new URLSearchParams({
+        MessageSid: 'MM0002',
+        From: 'whatsapp:+31612345678',
+        To: 'whatsapp:+14155238886',
+        MessageType: messageType,
+        NumMedia: '1',
+        MediaUrl0: 'https://api.twilio.com/media/ME2',
+        MediaContentType0: mimeType,
+        Body: '',
+      }).toString();
+      const [event] = parse(body);
+      expect(event).toMatchObject({ vendorMessageId: 'MM0002', content: { type: 'media', mediaKind, media: { url: 'https://api.twilio.com/media/ME2', mimeType } } });
+      expect(event.kind === 'inbound' && event.content.type === 'media' && event.content.caption).toBeFalsy();
+    });
+
+    it('reads a WhatsApp location', () => {
+      const body = new URLSearchParams({
+        MessageSid: 'SM0003',
+        From: 'whatsapp:+31612345678',
+        To: 'whatsapp:+14155238886',
+        ProfileName: 'Sanne',
+        MessageType: 'location',
+        NumMedia: '0',
+        Latitude: '52.3676',
+        Longitude: '4.9041',
+        Address: 'Dam 1, Amsterdam',
+        Label: 'Koninklijk Paleis',
+        Body: '',
+      }).toString();
+      expect(parse(body)).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM0003',
+          from: 'whatsapp:+31612345678',
+          to: 'whatsapp:+14155238886',
+          profileName: 'Sanne',
+          timestamp: expect.any(Date),
+          content: { type: 'location', latitude: 52.3676, longitude: 4.9041, name: 'Koninklijk Paleis', address: 'Dam 1, Amsterdam' },
+        },
+      ]);
+    });
+
+    it('reads a quick-reply button tap as interactive', () => {
+      const body = 'MessageSid=SM0004&From=whatsapp%3A%2B31612345678&MessageType=button&ButtonText=Ja%2C+graag&ButtonPayload=confirm_yes&Body=Ja%2C+graag';
+      expect(parse(body)).toEqual([
+        expect.objectContaining({ vendorMessageId: 'SM0004', content: { type: 'interactive', replyId: 'confirm_yes', title: 'Ja, graag' } }),
+      ]);
+    });
+
+    it('keeps any other WhatsApp message type as unsupported with its name', () => {
+      const body = 'MessageSid=SM0005&From=whatsapp%3A%2B31612345678&MessageType=contacts&NumMedia=0&Body=';
+      expect(parse(body)).toEqual([expect.objectContaining({ vendorMessageId: 'SM0005', content: { type: 'unsupported', rawType: 'contacts' } })]);
+    });
+
+    it('reads a failed status with the mapped error code, message and price', () => {
+      const body = new URLSearchParams({
+        MessageSid: 'SM0006',
+        MessageStatus: 'undelivered',
+        ErrorCode: '30003',
+        To: '+31612345678',
+        From: '+3197010203040',
+        Price: '-0.0075',
+        PriceUnit: 'usd',
+      }).toString();
+      expect(parse(body, context('sms'))).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'SM0006',
+          status: 'failed',
+          timestamp: expect.any(Date),
+          errorCode: ErrorCode.InvalidRecipient,
+          vendorErrorCode: '30003',
+          errorMessage: 'Unreachable destination handset',
+          pricing: { price: { amount: '0.0075', currency: 'USD' } },
+          recipient: '+31612345678',
+        },
+      ]);
+    });
+
+    it.each([
+      ['63016', 'failed', ErrorCode.SessionWindowExpired],
+      ['63003', 'failed', ErrorCode.NotOnWhatsApp],
+      ['21610', 'undelivered', ErrorCode.OptedOut],
+      ['30007', 'undelivered', ErrorCode.VendorRejected],
+    ])('maps callback error %s (%s) to %s', (code, status, errorCode) => {
+      const body = `MessageSid=SM0007&MessageStatus=${status}&ErrorCode=${code}&To=whatsapp%3A%2B31612345678&ChannelStatusMessage=from+the+channel`;
+      expect(parse(body)).toEqual([
+        expect.objectContaining({ status: 'failed', errorCode, vendorErrorCode: code, errorMessage: 'from the channel' }),
+      ]);
+    });
+
+    it('maps sent and read, and ignores the steps Parley has no status for', () => {
+      const status = (value: string) => parse(`MessageSid=SM0008&MessageStatus=${value}&To=whatsapp%3A%2B31612345678`);
+      expect(status('sent')).toEqual([expect.objectContaining({ kind: 'status', status: 'sent' })]);
+      expect(status('read')).toEqual([expect.objectContaining({ kind: 'status', status: 'read' })]);
+      for (const ignored of ['queued', 'accepted', 'scheduled', 'sending', 'canceled']) expect(status(ignored)).toEqual([]);
+    });
+
+    it('throws only on a body it cannot read', () => {
+      const p = context('sms');
+      expect(() => adapter.parseWebhook(p, webhook(p.webhookUrl, '{"a":1}', { 'content-type': 'application/json' }))).toThrow(/form-encoded/);
+      expect(() => adapter.parseWebhook(p, webhook(p.webhookUrl, 'From=%2B31612345678&Body=hi'))).toThrow(/MessageSid/);
+    });
+  });
+
+  describe('webhook dedup and acknowledgement', () => {
+    it('uses the idempotency token Twilio repeats on retries', () => {
+      expect(adapter.webhookDedupKey(webhook('https://x', '', { 'i-twilio-idempotency-token': 'a1b2-c3' }))).toBe('a1b2-c3');
+      expect(adapter.webhookDedupKey(webhook('https://x', ''))).toBeNull();
+    });
+
+    it('answers with empty TwiML', () => {
+      expect(adapter.webhookAcknowledgement()).toEqual({
+        contentType: 'text/xml',
+        body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+      });
+    });
+  });
+
+  describe('listTemplates', () => {
+    const page2 = 'https://content.twilio.com/v1/ContentAndApprovals?PageSize=1000&Page=1&PageToken=PAabc';
+
+    it('pages through the Content API on the configured origin and maps each template', async () => {
+      twilio.on('GET', '/v1/ContentAndApprovals', (req) =>
+        req.url.searchParams.get('Page') === '1'
+          ? {
+              json: {
+                contents: [
+                  {
+                    sid: 'HX0000000000000000000000000000000c',
+                    friendly_name: 'order_update',
+                    language: 'en',
+                    variables: { customer_name: 'Jo' },
+                    types: { 'twilio/text': { body: 'Hi {{customer_name}}, your order shipped.' } },
+                    approval_requests: { name: 'order_update', category: 'utility', content_type: 'twilio/text', status: 'rejected', rejection_reason: 'INVALID_FORMAT' },
+                  },
+                  {
+                    sid: 'HX0000000000000000000000000000000d',
+                    friendly_name: 'draft',
+                    language: 'nl',
+                    variables: {},
+                    types: { 'twilio/text': { body: 'Nog niet ingediend' } },
+                  },
+                ],
+                meta: { page: 1, page_size: 1000, next_page_url: null, key: 'contents' },
+              },
+            }
+          : {
+              json: {
+                contents: [
+                  {
+                    sid: 'HX0000000000000000000000000000000a',
+                    account_sid: ACCOUNT_SID,
+                    friendly_name: 'appointment_reminder',
+                    language: 'nl',
+                    variables: { '1': 'Sanne', '2': 'dinsdag' },
+                    types: { 'twilio/text': { body: 'Hoi {{1}}, tot {{2}}!' } },
+                    approval_requests: { name: 'appointment_reminder', category: 'UTILITY', content_type: 'twilio/text', status: 'approved', rejection_reason: '' },
+                  },
+                  {
+                    sid: 'HX0000000000000000000000000000000b',
+                    friendly_name: 'survey',
+                    language: 'en',
+                    variables: { '1': 'Sam' },
+                    types: {
+                      'twilio/text': { body: 'Hi {{1}}, did we help? Reply yes or no' },
+                      'twilio/quick-reply': {
+                        body: 'Hi {{1}}, did we help?',
+                        actions: [
+                          { title: 'Yes', id: 'yes' },
+                          { title: 'No', id: 'no' },
+                        ],
+                      },
+                    },
+                    approval_requests: { name: 'survey', category: 'MARKETING', content_type: 'twilio/quick-reply', status: 'pending', rejection_reason: '' },
+                  },
+                ],
+                meta: { page: 0, page_size: 1000, next_page_url: page2, key: 'contents' },
+              },
+            },
+      );
+
+      const templates = await adapter.listTemplates(context('whatsapp-bsp'));
+
+      expect(twilio.requests.map((req) => [req.method, req.path, req.headers.authorization])).toEqual([
+        ['GET', '/v1/ContentAndApprovals?PageSize=1000', BASIC],
+        ['GET', '/v1/ContentAndApprovals?PageSize=1000&Page=1&PageToken=PAabc', BASIC],
+      ]);
+      expect(templates).toEqual([
+        {
+          vendorTemplateId: 'HX0000000000000000000000000000000a',
+          name: 'appointment_reminder',
+          language: 'nl',
+          category: 'UTILITY',
+          status: 'APPROVED',
+          parameterFormat: 'POSITIONAL',
+          components: [{ type: 'BODY', text: 'Hoi {{1}}, tot {{2}}!' }],
+        },
+        {
+          vendorTemplateId: 'HX0000000000000000000000000000000b',
+          name: 'survey',
+          language: 'en',
+          category: 'MARKETING',
+          status: 'PENDING',
+          parameterFormat: 'POSITIONAL',
+          components: [
+            { type: 'BODY', text: 'Hi {{1}}, did we help?' },
+            {
+              type: 'BUTTONS',
+              buttons: [
+                { type: 'QUICK_REPLY', text: 'Yes' },
+                { type: 'QUICK_REPLY', text: 'No' },
+              ],
+            },
+          ],
+        },
+        {
+          vendorTemplateId: 'HX0000000000000000000000000000000c',
+          name: 'order_update',
+          language: 'en',
+          category: 'UTILITY',
+          status: 'REJECTED',
+          parameterFormat: 'NAMED',
+          components: [{ type: 'BODY', text: 'Hi {{customer_name}}, your order shipped.' }],
+          rejectionReason: 'INVALID_FORMAT',
+        },
+        {
+          vendorTemplateId: 'HX0000000000000000000000000000000d',
+          name: 'draft',
+          language: 'nl',
+          category: '',
+          status: 'UNSUBMITTED',
+          parameterFormat: 'POSITIONAL',
+          components: [{ type: 'BODY', text: 'Nog niet ingediend' }],
+        },
+      ]);
+    });
+
+    it('maps card-like content into header, body, footer and buttons', async () => {
+      twilio.respondWith({
+        json: {
+          contents: [
+            {
+              sid: 'HX0000000000000000000000000000000e',
+              friendly_name: 'promo_card',
+              language: 'en',
+              variables: { '1': 'Sam' },
+              types: {
+                'whatsapp/card': {
+                  body: 'Hi {{1}}, new arrivals!',
+                  footer: 'Reply STOP to opt out',
+                  media: ['https://cdn.example.com/promo.png'],
+                  actions: [
+                    { type: 'URL', title: 'Shop', url: 'https://shop.example.com' },
+                    { type: 'PHONE_NUMBER', title: 'Call us', phone: '+31201234567' },
+                  ],
+                },
+              },
+              approval_requests: { category: 'MARKETING', content_type: 'whatsapp/card', status: 'approved' },
+            },
+          ],
+          meta: { next_page_url: null },
+        },
+      });
+      const [template] = await adapter.listTemplates(context('whatsapp-bsp'));
+      expect(template.components).toEqual([
+        { type: 'HEADER', format: 'IMAGE' },
+        { type: 'BODY', text: 'Hi {{1}}, new arrivals!' },
+        { type: 'FOOTER', text: 'Reply STOP to opt out' },
+        {
+          type: 'BUTTONS',
+          buttons: [
+            { type: 'URL', text: 'Shop', url: 'https://shop.example.com' },
+            { type: 'PHONE_NUMBER', text: 'Call us', phone_number: '+31201234567' },
+          ],
+        },
+      ]);
+    });
+
+    it('throws a VendorError when the Content API refuses', async () => {
+      twilio.respondWith({ status: 401, json: { code: 20003, message: 'Authenticate', status: 401 } });
+      const error = await vendorFailure(adapter.listTemplates(context('whatsapp-bsp')));
+      expect(error.info).toMatchObject({ httpStatus: 401, vendorCode: '20003' });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorRejected, retryable: false });
+    });
+  });
+});

@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { retryAfterMs, VendorHttpClient, vendorUrl, type VendorResponse } from '../../http/vendor-http.client';
+import type { ProviderKind } from '../../provider-kind';
+import type {
+  ChannelAdapter,
+  CredentialSpec,
+  ErrorClassification,
+  OutboundContent,
+  OutboundMessage,
+  ProviderContext,
+  RawWebhookRequest,
+  SendResult,
+  VendorTemplate,
+  WebhookAcknowledgement,
+  WebhookEvent,
+} from '../channel-adapter';
+import { asArray, asJsonObject, asString } from '../json-reader';
+import { classifyCommon, VendorError } from '../vendor-error';
+import { vendorTemplateFromContent } from './twilio-content';
+import { MISSING_CONTENT_SID, toClassification, twilioCodeMeaning } from './twilio-error-codes';
+import { verifyTwilioSignature } from './twilio-signature';
+import { parseTwilioForm, twilioMoney } from './twilio-webhook';
+
+export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
+export const TWILIO_IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
+const API_ORIGIN = 'https://api.twilio.com';
+const CONTENT_ORIGIN = 'https://content.twilio.com';
+/** An empty TwiML document: Twilio accepts it as "handled" and sends no automatic reply. */
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+/** 1,000 is the Content API's largest page; WhatsApp allows 6,000 approved templates, so a handful of pages. */
+const CONTENT_PAGE_SIZE = 1000;
+const MAX_CONTENT_PAGES = 50;
+
+/**
+ * Twilio Programmable Messaging for SMS and WhatsApp (as a BSP): form-encoded REST sends, signed
+ * form webhooks answered with TwiML, and WhatsApp templates from the Content API.
+ */
+@Injectable()
+export class TwilioAdapter implements ChannelAdapter {
+  static readonly vendor = 'twilio';
+  readonly vendor = TwilioAdapter.vendor;
+  readonly kinds: readonly ProviderKind[] = ['whatsapp-bsp', 'sms'];
+
+  constructor(private readonly http: VendorHttpClient) {}
+
+  credentialSpec(): CredentialSpec {
+    // With a Messaging Service the service picks the sender, so `From` is left out.
+    return { required: ['accountSid', 'authToken'], optional: ['messagingServiceSid'] };
+  }
+
+  webhookSecretPolicy(): 'optional' {
+    // Twilio signs with the account's auth token: a separate webhook secret is only needed to override it.
+    return 'optional';
+  }
+
+  defaultRateLimitPerSecond(kind: ProviderKind): number {
+    // SMS: a US long code takes 1 segment/s, the lowest Twilio sender class, so nothing gets queued or
+    // filtered by default; admins raise it for toll-free, short codes or Messaging Service pools.
+    // WhatsApp: Twilio documents 80 messages/s per WhatsApp sender by default.
+    return kind === 'sms' ? 1 : 80;
+  }
+
+  async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
+    const { accountSid = '', authToken = '', messagingServiceSid } = p.credentials;
+    const form = new URLSearchParams();
+    form.set('To', address(p, message.to));
+    if (messagingServiceSid) form.set('MessagingServiceSid', messagingServiceSid);
+    else form.set('From', address(p, p.phoneNumber));
+    for (const [key, value] of contentFields(p, message.content)) form.set(key, value);
+    form.set('StatusCallback', p.webhookUrl);
+
+    const response = await this.http.request({
+      method: 'POST',
+      url: vendorUrl(p.credentials, API_ORIGIN, `/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`),
+      headers: { authorization: basicAuth(accountSid, authToken) },
+      form,
+    });
+    if (!isSuccess(response)) throw twilioError(response);
+
+    const body = asJsonObject(response.json);
+    const sid = asString(body?.sid);
+    // Accepted but unidentifiable: status callbacks could never be matched, and retrying might send twice.
+    if (!sid) throw new VendorError({ httpStatus: response.status, message: 'Twilio accepted the message but answered without a sid' });
+    const segments = Number(body?.num_segments);
+    const price = twilioMoney(body?.price, body?.price_unit);
+    return {
+      vendorMessageId: sid,
+      ...(Number.isInteger(segments) && segments > 0 ? { segments } : {}),
+      ...(price ? { price } : {}),
+    };
+  }
+
+  verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
+    try {
+      const signature = request.headers[TWILIO_SIGNATURE_HEADER];
+      const authToken = p.webhookSecret || p.credentials.authToken;
+      if (!signature || !authToken) return false;
+      const form = readForm(request);
+      if (!form) return false;
+      return verifyTwilioSignature(authToken, signature, request.url, [...form]);
+    } catch {
+      // An unreadable request is simply not authentic.
+      return false;
+    }
+  }
+
+  parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
+    const form = readForm(request);
+    if (!form) throw new Error(`Twilio webhooks are form-encoded, got ${request.headers['content-type'] ?? 'no content type'}`);
+    return parseTwilioForm(form, new Date());
+  }
+
+  webhookDedupKey(request: RawWebhookRequest): string | null {
+    // Twilio repeats the same token when it retries a delivery.
+    return request.headers[TWILIO_IDEMPOTENCY_HEADER] || null;
+  }
+
+  webhookAcknowledgement(): WebhookAcknowledgement {
+    return { contentType: 'text/xml', body: EMPTY_TWIML };
+  }
+
+  classifyError(error: VendorError): ErrorClassification {
+    const meaning = twilioCodeMeaning(error.info.vendorCode);
+    return meaning ? toClassification(meaning) : classifyCommon(error);
+  }
+
+  async listTemplates(p: ProviderContext): Promise<VendorTemplate[]> {
+    const { accountSid = '', authToken = '' } = p.credentials;
+    const templates: VendorTemplate[] = [];
+    const fetched = new Set<string>();
+    let path: string | undefined = `/v1/ContentAndApprovals?PageSize=${CONTENT_PAGE_SIZE}`;
+    while (path && !fetched.has(path)) {
+      if (fetched.size >= MAX_CONTENT_PAGES) {
+        throw new VendorError({ httpStatus: 200, message: `Twilio Content API kept paging past ${MAX_CONTENT_PAGES} pages` });
+      }
+      fetched.add(path);
+      const response = await this.http.request({
+        method: 'GET',
+        url: vendorUrl(p.credentials, CONTENT_ORIGIN, path),
+        headers: { authorization: basicAuth(accountSid, authToken) },
+      });
+      if (!isSuccess(response)) throw twilioError(response);
+      const body = asJsonObject(response.json);
+      for (const content of asArray(body?.contents)) {
+        const template = vendorTemplateFromContent(content);
+        if (template) templates.push(template);
+      }
+      path = nextPagePath(asJsonObject(body?.meta)?.next_page_url);
+    }
+    return templates;
+  }
+}
+
+/** WhatsApp addresses carry Twilio's channel prefix; SMS numbers and alphanumeric sender ids go as they are. */
+function address(p: ProviderContext, number: string): string {
+  return p.channel === 'whatsapp' && !number.startsWith('whatsapp:') ? `whatsapp:${number}` : number;
+}
+
+function contentFields(p: ProviderContext, content: OutboundContent): [string, string][] {
+  switch (content.type) {
+    case 'text':
+      return [['Body', content.text]];
+    case 'media':
+      return [['MediaUrl', content.media.url], ...(content.media.caption ? ([['Body', content.media.caption]] as [string, string][]) : [])];
+    case 'template': {
+      const { template } = content;
+      if (template.vendorTemplateId) {
+        const variables = Array.isArray(template.parameters)
+          ? Object.fromEntries(template.parameters.map((value, index) => [String(index + 1), value]))
+          : template.parameters;
+        // Body must stay out: with a ContentSid Twilio renders the approved template itself.
+        return [
+          ['ContentSid', template.vendorTemplateId],
+          ...(Object.keys(variables).length > 0 ? ([['ContentVariables', JSON.stringify(variables)]] as [string, string][]) : []),
+        ];
+      }
+      // SMS has no template approval: a template Twilio does not know can still go as its rendered text.
+      if (p.channel === 'sms' && template.renderedText) return [['Body', template.renderedText]];
+      throw new VendorError({
+        vendorCode: MISSING_CONTENT_SID,
+        message: `Template ${template.name} (${template.language}) has no Twilio ContentSid (HX…); sync the templates first`,
+      });
+    }
+  }
+}
+
+/** The POST parameters, or undefined when the body is not a form (Twilio only signs form parameters). */
+function readForm(request: RawWebhookRequest): URLSearchParams | undefined {
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined && !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType.trim())) return undefined;
+  return new URLSearchParams(request.rawBody.toString('utf8'));
+}
+
+function isSuccess(response: VendorResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+/** Twilio's error body is `{"code":21211,"message":"…","more_info":"…","status":400}`. */
+function twilioError(response: VendorResponse): VendorError {
+  const body = asJsonObject(response.json);
+  const code = body?.code;
+  const vendorCode = typeof code === 'number' || (typeof code === 'string' && code !== '') ? String(code) : undefined;
+  return new VendorError({
+    httpStatus: response.status,
+    ...(vendorCode ? { vendorCode } : {}),
+    message: asString(body?.message) ?? `Twilio answered HTTP ${response.status}`,
+    retryAfterMs: retryAfterMs(response.headers),
+  });
+}
+
+/**
+ * Twilio's next_page_url is absolute on its own host; only its path and query are kept so the next page
+ * is fetched from the same origin as the first (the provider's apiBaseUrl, when set).
+ */
+function nextPagePath(nextPageUrl: unknown): string | undefined {
+  const next = asString(nextPageUrl);
+  if (!next) return undefined;
+  try {
+    const url = new URL(next, CONTENT_ORIGIN);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function basicAuth(accountSid: string, authToken: string): string {
+  return `Basic ${Buffer.from(`${accountSid}:${authToken}`, 'utf8').toString('base64')}`;
+}

@@ -1,0 +1,179 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../../../common/clock/clock';
+import { retryAfterMs, VendorHttpClient, vendorUrl, type VendorResponse } from '../../http/vendor-http.client';
+import type { ProviderKind } from '../../provider-kind';
+import type {
+  ChannelAdapter,
+  CredentialSpec,
+  ErrorClassification,
+  MediaKind,
+  OutboundMessage,
+  ProviderContext,
+  RawWebhookRequest,
+  SendResult,
+  TemplateContent,
+  WebhookEvent,
+} from '../channel-adapter';
+import { asString, isJsonObject, type JsonObject } from '../json-reader';
+import { VendorError } from '../vendor-error';
+import { vonageAuthorization, verifyVonageWebhook } from './vonage-auth';
+import { classifyVonageError, PARLEY_CODES, readProblem } from './vonage-errors';
+import { parseVonageWebhook, readVonageBody, vonageDedupKey } from './vonage-webhooks';
+
+export const VONAGE_API_ORIGIN = 'https://api.nexmo.com';
+export const VONAGE_MESSAGES_PATH = '/v1/messages';
+
+/** Parley's media kinds as Messages API message types (a document is a `file`). */
+const MESSAGE_TYPE: Readonly<Record<MediaKind, string>> = {
+  image: 'image',
+  video: 'video',
+  audio: 'audio',
+  document: 'file',
+};
+
+/**
+ * Vonage Messages API (v1) for SMS and WhatsApp. One endpoint serves both channels; the provider's
+ * channel picks the `channel` field. Statuses and inbound messages arrive as one JSON object per
+ * webhook, signed with a JWT over the body's hash.
+ */
+@Injectable()
+export class VonageAdapter implements ChannelAdapter {
+  static readonly vendor = 'vonage';
+  readonly vendor = VonageAdapter.vendor;
+  readonly kinds: readonly ProviderKind[] = ['sms', 'whatsapp-bsp'];
+
+  constructor(
+    private readonly http: VendorHttpClient,
+    private readonly clock: Clock,
+  ) {}
+
+  credentialSpec(): CredentialSpec {
+    // applicationId + privateKey together switch sending to an application JWT; alone they change nothing.
+    return { required: ['apiKey', 'apiSecret'], optional: ['applicationId', 'privateKey'] };
+  }
+
+  webhookSecretPolicy(): 'required' {
+    // The account's signature secret: it is not derivable from the API key and secret.
+    return 'required';
+  }
+
+  defaultRateLimitPerSecond(): number {
+    // Vonage's default outbound throughput per account is 30 API requests per second.
+    return 30;
+  }
+
+  async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
+    const body = { ...this.content(p, message), to: withoutPlus(message.to), from: withoutPlus(p.phoneNumber), channel: p.channel };
+    const response = await this.http.request({
+      method: 'POST',
+      url: vendorUrl(p.credentials, VONAGE_API_ORIGIN, VONAGE_MESSAGES_PATH),
+      headers: { authorization: vonageAuthorization(p.credentials, this.clock.now()) },
+      json: body,
+    });
+    if (response.status < 200 || response.status >= 300) throw vonageError(response);
+    const vendorMessageId = isJsonObject(response.json) ? asString(response.json.message_uuid) : undefined;
+    if (!vendorMessageId) {
+      throw new VendorError({ httpStatus: response.status, message: `Vonage answered HTTP ${response.status} without a message_uuid` });
+    }
+    return { vendorMessageId };
+  }
+
+  verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
+    return verifyVonageWebhook(p.webhookSecret, request.headers.authorization, request.rawBody, this.clock.now());
+  }
+
+  parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
+    return parseVonageWebhook(readVonageBody(request.rawBody), this.clock.now());
+  }
+
+  webhookDedupKey(request: RawWebhookRequest): string | null {
+    try {
+      return vonageDedupKey(readVonageBody(request.rawBody));
+    } catch {
+      return null;
+    }
+  }
+
+  classifyError(error: VendorError): ErrorClassification {
+    return classifyVonageError(error);
+  }
+
+  /** The message-type part of the request body, by channel and content. */
+  private content(p: ProviderContext, { content }: OutboundMessage): JsonObject {
+    switch (content.type) {
+      case 'text':
+        return { message_type: 'text', text: content.text };
+      case 'template':
+        return p.channel === 'whatsapp' ? whatsappTemplate(content.template) : smsTemplate(content.template);
+      case 'media': {
+        if (p.channel !== 'whatsapp') {
+          throw new VendorError({
+            vendorCode: PARLEY_CODES.smsMedia,
+            message: 'Vonage cannot send media over SMS; send text, or send the media over WhatsApp',
+          });
+        }
+        const { kind, url, caption, filename } = content.media;
+        const type = MESSAGE_TYPE[kind];
+        // WhatsApp shows no caption on audio, and a file's name only on files.
+        const media: JsonObject = { url };
+        if (caption && kind !== 'audio') media.caption = caption;
+        if (filename && kind === 'document') media.name = filename;
+        return { message_type: type, [type]: media };
+      }
+    }
+  }
+}
+
+/**
+ * Vonage's `template` type takes positional parameters only (`template.parameters: string[]`). Named
+ * parameters go through a `custom` message, which Vonage hands to WhatsApp as written: the Cloud API
+ * template object, whose body parameters carry `parameter_name`.
+ */
+function whatsappTemplate(template: TemplateContent): JsonObject {
+  const locale = template.language.replace(/-/g, '_');
+  if (Array.isArray(template.parameters)) {
+    return {
+      message_type: 'template',
+      template: { name: template.name, parameters: template.parameters },
+      whatsapp: { policy: 'deterministic', locale },
+    };
+  }
+  const parameters = Object.entries(template.parameters).map(([name, text]) => ({ type: 'text', parameter_name: name, text }));
+  return {
+    message_type: 'custom',
+    custom: {
+      type: 'template',
+      template: {
+        name: template.name,
+        language: { policy: 'deterministic', code: locale },
+        ...(parameters.length > 0 && { components: [{ type: 'body', parameters }] }),
+      },
+    },
+  };
+}
+
+/** SMS has no templates: the rendered text is sent, and without it there is nothing to send. */
+function smsTemplate(template: TemplateContent): JsonObject {
+  if (template.renderedText === undefined) {
+    throw new VendorError({
+      vendorCode: PARLEY_CODES.smsTemplate,
+      message: `Template ${template.name} has no rendered text to send over Vonage SMS`,
+    });
+  }
+  return { message_type: 'text', text: template.renderedText };
+}
+
+/** E.164 numbers go without `+`; an alphanumeric sender id goes as it is. */
+function withoutPlus(number: string): string {
+  return /^\+\d+$/.test(number) ? number.slice(1) : number;
+}
+
+function vonageError(response: VendorResponse): VendorError {
+  const problem = readProblem(response.json, `Vonage answered HTTP ${response.status}`);
+  return new VendorError({
+    httpStatus: response.status,
+    vendorCode: problem.code,
+    message: problem.message,
+    retryAfterMs: retryAfterMs(response.headers),
+  });
+}

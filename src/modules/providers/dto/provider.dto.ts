@@ -1,0 +1,138 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { VENDORS } from '../adapters/adapter-registry';
+import { CHANNELS, type Channel, PROVIDER_KINDS, type ProviderKind } from '../provider-kind';
+
+const CREDENTIALS_DESCRIPTION =
+  'Vendor credentials (all may add `apiBaseUrl`): meta `{accessToken, phoneNumberId, wabaId}`; twilio `{accountSid, authToken, messagingServiceSid?}`; ' +
+  '360dialog `{apiKey}`; messagebird `{accessKey, workspaceId, channelId}`; cm-com `{productToken, templateNamespace?}`; vonage `{apiKey, apiSecret, applicationId?, privateKey?}`; sandbox `{}`. Never returned.';
+
+export class CreateProviderDto {
+  @ApiProperty({ example: 'Twilio NL' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiProperty({ enum: PROVIDER_KINDS })
+  @IsIn(PROVIDER_KINDS)
+  kind!: ProviderKind;
+
+  @ApiProperty({ enum: VENDORS })
+  @IsIn(VENDORS)
+  vendor!: string;
+
+  @ApiProperty({ description: 'E.164 sender number, or an alphanumeric SMS sender id', example: '+3197010203040' })
+  @IsString()
+  @Length(1, 32)
+  phoneNumber!: string;
+
+  @ApiPropertyOptional({ default: 100, description: 'Lower wins when Parley picks a provider' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  priority?: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+
+  @ApiPropertyOptional({ description: 'Secret the vendor signs webhooks with (Meta app secret, Bird signing key, …). Never returned.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  webhookSecret?: string;
+
+  @ApiPropertyOptional({ description: "Meta's webhook verify token for the GET handshake. Never returned." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  verifyToken?: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: CREDENTIALS_DESCRIPTION })
+  @IsObject()
+  credentials!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Messages per second Parley sends through this provider (default per vendor)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  rateLimitPerSecond?: number;
+}
+
+export class UpdateProviderDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  phoneNumber?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  priority?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  webhookSecret?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  verifyToken?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', nullable: true },
+    description: 'Merged into the stored credentials; `null` removes an optional field.',
+  })
+  @IsOptional()
+  @IsObject()
+  credentials?: Record<string, unknown>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  rateLimitPerSecond?: number;
+}
+
+export class ProviderResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: PROVIDER_KINDS }) kind!: ProviderKind;
+  @ApiProperty({ enum: VENDORS }) vendor!: string;
+  @ApiProperty({ enum: CHANNELS }) channel!: Channel;
+  @ApiProperty() phoneNumber!: string;
+  @ApiProperty() priority!: number;
+  @ApiProperty() active!: boolean;
+  @ApiProperty() rateLimitPerSecond!: number;
+  @ApiProperty({ description: 'Where to point the vendor’s webhooks' }) webhookUrl!: string;
+  @ApiProperty() hasCredentials!: boolean;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class ProviderListResponse {
+  @ApiProperty({ type: [ProviderResponse] }) items!: ProviderResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

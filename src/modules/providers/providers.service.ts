@@ -1,0 +1,231 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { Principal } from '../../auth/principal';
+import { AuditLogService } from '../../common/audit/audit-log.service';
+import { SecretBox } from '../../common/crypto/secret-box';
+import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
+import { paginate, type Page } from '../../common/pagination/keyset-pagination';
+import type { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { InvalidPhoneNumberError, normalizePhoneNumber } from '../../common/phone/phone-number';
+import { AppConfig } from '../../config/app-config';
+import { AdapterRegistry } from './adapters/adapter-registry';
+import type { ChannelAdapter, ProviderContext } from './adapters/channel-adapter';
+import { ChannelProvider } from './channel-provider.entity';
+import { credentialProblems } from './credentials';
+import type { CreateProviderDto, ProviderResponse, UpdateProviderDto } from './dto/provider.dto';
+import { channelOf, type ProviderKind } from './provider-kind';
+
+const DEFAULT_PRIORITY = 100;
+/** Alphanumeric SMS sender ids: up to 11 letters, digits and spaces, at least one letter. */
+const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
+
+type SecretField = 'credentials' | 'webhook_secret' | 'verify_token';
+
+/** Admin CRUD of channel providers, sealing secrets and auditing every change. */
+@Injectable()
+export class ProvidersService {
+  constructor(
+    @InjectRepository(ChannelProvider) private readonly providers: Repository<ChannelProvider>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: AdapterRegistry,
+    private readonly secretBox: SecretBox,
+    private readonly audit: AuditLogService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(principal: Principal, dto: CreateProviderDto): Promise<ChannelProvider> {
+    const adapter = this.registry.get(dto.vendor);
+    if (!adapter.kinds.includes(dto.kind)) {
+      throw new ValidationFailedError({ kind: `vendor ${dto.vendor} supports ${adapter.kinds.join(', ')}` });
+    }
+    const problems = credentialProblems(adapter.credentialSpec(dto.kind), dto.credentials);
+    const policy = adapter.webhookSecretPolicy(dto.kind);
+    if (policy === 'required' && !dto.webhookSecret) problems.webhookSecret = `is required for ${dto.vendor}`;
+    if (Object.keys(problems).length > 0) throw new ValidationFailedError(problems);
+
+    const id = randomUUID();
+    const webhookSecret = dto.webhookSecret ?? (policy === 'generated' ? randomBytes(32).toString('base64url') : null);
+    const provider = this.providers.create({
+      id,
+      tenantId: principal.tenantId,
+      name: dto.name.trim(),
+      kind: dto.kind,
+      vendor: dto.vendor,
+      channel: channelOf(dto.kind),
+      phoneNumber: normalizeSender(dto.kind, dto.phoneNumber),
+      priority: dto.priority ?? DEFAULT_PRIORITY,
+      active: dto.active ?? true,
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? adapter.defaultRateLimitPerSecond(dto.kind),
+      credentialsSealed: this.seal(id, 'credentials', JSON.stringify(dto.credentials)),
+      webhookSecretSealed: webhookSecret === null ? null : this.seal(id, 'webhook_secret', webhookSecret),
+      verifyTokenSealed: dto.verifyToken ? this.seal(id, 'verify_token', dto.verifyToken) : null,
+    });
+    return this.dataSource.transaction(async (manager) => {
+      const saved = await manager.save(provider);
+      await this.audit.record(
+        {
+          tenantId: principal.tenantId,
+          actor: principal.sub,
+          action: 'provider.created',
+          entityType: 'channel_provider',
+          entityId: id,
+          changes: { fields: fieldNames(dto) },
+        },
+        manager,
+      );
+      return saved;
+    });
+  }
+
+  list(tenantId: string, query: PageQueryDto): Promise<Page<ChannelProvider>> {
+    return paginate(this.providers.createQueryBuilder('p').where('p.tenantId = :tenantId', { tenantId }), {
+      sortColumn: 'p.createdAt',
+      idColumn: 'p.id',
+      position: (p) => ({ sort: p.createdAt, id: p.id }),
+      cursor: query.cursor,
+      limit: query.limit,
+    });
+  }
+
+  /** A provider of this tenant; another tenant's id is as unknown as a made-up one. */
+  async get(tenantId: string, id: string): Promise<ChannelProvider> {
+    const provider = await this.providers.findOneBy({ id, tenantId });
+    if (!provider) throw new NotFoundError('Provider');
+    return provider;
+  }
+
+  async update(principal: Principal, id: string, dto: UpdateProviderDto): Promise<ChannelProvider> {
+    const provider = await this.get(principal.tenantId, id);
+    const adapter = this.registry.get(provider.vendor);
+    const changed: string[] = [];
+    if (dto.credentials) {
+      const merged: Record<string, unknown> = { ...this.credentialsOf(provider) };
+      for (const [field, value] of Object.entries(dto.credentials)) {
+        if (value === null) delete merged[field];
+        else merged[field] = value;
+        changed.push(`credentials.${field}`);
+      }
+      const problems = credentialProblems(adapter.credentialSpec(provider.kind), merged);
+      if (Object.keys(problems).length > 0) throw new ValidationFailedError(problems);
+      provider.credentialsSealed = this.seal(id, 'credentials', JSON.stringify(merged));
+    }
+    if (dto.name !== undefined) provider.name = dto.name.trim();
+    if (dto.phoneNumber !== undefined) provider.phoneNumber = normalizeSender(provider.kind, dto.phoneNumber);
+    if (dto.priority !== undefined) provider.priority = dto.priority;
+    if (dto.active !== undefined) provider.active = dto.active;
+    if (dto.rateLimitPerSecond !== undefined) provider.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.webhookSecret !== undefined) provider.webhookSecretSealed = this.seal(id, 'webhook_secret', dto.webhookSecret);
+    if (dto.verifyToken !== undefined) provider.verifyTokenSealed = this.seal(id, 'verify_token', dto.verifyToken);
+    changed.push(...fieldNames(dto).filter((field) => field !== 'credentials'));
+
+    return this.dataSource.transaction(async (manager) => {
+      const saved = await manager.save(provider);
+      await this.audit.record(
+        {
+          tenantId: principal.tenantId,
+          actor: principal.sub,
+          action: 'provider.updated',
+          entityType: 'channel_provider',
+          entityId: id,
+          changes: { fields: changed },
+        },
+        manager,
+      );
+      return saved;
+    });
+  }
+
+  /** Soft delete: messages keep pointing at the provider they went through; webhooks for it get 404. */
+  async remove(principal: Principal, id: string): Promise<void> {
+    const provider = await this.get(principal.tenantId, id);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(ChannelProvider, { id: provider.id }, { active: false });
+      await manager.softDelete(ChannelProvider, { id: provider.id });
+      await this.audit.record(
+        {
+          tenantId: principal.tenantId,
+          actor: principal.sub,
+          action: 'provider.deleted',
+          entityType: 'channel_provider',
+          entityId: id,
+        },
+        manager,
+      );
+    });
+  }
+
+  toResponse(provider: ChannelProvider): ProviderResponse {
+    return {
+      id: provider.id,
+      name: provider.name,
+      kind: provider.kind,
+      vendor: provider.vendor,
+      channel: provider.channel,
+      phoneNumber: provider.phoneNumber,
+      priority: provider.priority,
+      active: provider.active,
+      rateLimitPerSecond: provider.rateLimitPerSecond,
+      webhookUrl: this.webhookUrl(provider),
+      hasCredentials: Object.keys(this.credentialsOf(provider)).length > 0,
+      createdAt: provider.createdAt.toISOString(),
+      updatedAt: provider.updatedAt.toISOString(),
+    };
+  }
+
+  webhookUrl(provider: Pick<ChannelProvider, 'id' | 'channel'>): string {
+    return `${this.config.publicBaseUrl}/webhooks/${provider.channel}/${provider.id}`;
+  }
+
+  /** Everything an adapter needs, secrets decrypted. Keep it in memory only as long as a call lasts. */
+  context(provider: ChannelProvider): ProviderContext {
+    return {
+      id: provider.id,
+      tenantId: provider.tenantId,
+      kind: provider.kind,
+      vendor: provider.vendor,
+      channel: provider.channel,
+      phoneNumber: provider.phoneNumber,
+      credentials: this.credentialsOf(provider),
+      webhookSecret: provider.webhookSecretSealed ? this.open(provider.id, 'webhook_secret', provider.webhookSecretSealed) : null,
+      webhookUrl: this.webhookUrl(provider),
+    };
+  }
+
+  verifyToken(provider: ChannelProvider): string | null {
+    return provider.verifyTokenSealed ? this.open(provider.id, 'verify_token', provider.verifyTokenSealed) : null;
+  }
+
+  adapterFor(provider: Pick<ChannelProvider, 'vendor'>): ChannelAdapter {
+    return this.registry.get(provider.vendor);
+  }
+
+  private credentialsOf(provider: ChannelProvider): Record<string, string> {
+    return JSON.parse(this.open(provider.id, 'credentials', provider.credentialsSealed)) as Record<string, string>;
+  }
+
+  private seal(id: string, field: SecretField, value: string): string {
+    return this.secretBox.seal(value, `channel_provider:${id}:${field}`);
+  }
+
+  private open(id: string, field: SecretField, sealed: string): string {
+    return this.secretBox.open(sealed, `channel_provider:${id}:${field}`);
+  }
+}
+
+function normalizeSender(kind: ProviderKind, input: string): string {
+  try {
+    return normalizePhoneNumber(input);
+  } catch (e) {
+    if (kind === 'sms' && SENDER_ID.test(input.trim())) return input.trim();
+    if (e instanceof InvalidPhoneNumberError) throw e;
+    throw new InvalidPhoneNumberError();
+  }
+}
+
+function fieldNames(dto: object): string[] {
+  return Object.entries(dto)
+    .filter(([, value]) => value !== undefined)
+    .map(([field]) => field);
+}
