@@ -15,15 +15,17 @@ import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ConversationsWorkerModule } from './modules/conversations/conversations-worker.module';
+import { ConversationsModule } from './modules/conversations/conversations.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
 /** Modules with controllers and services: every role loads them (api serves them, workers call their services). */
-const FEATURE_MODULES: Imports = [ProvidersModule];
+const FEATURE_MODULES: Imports = [ProvidersModule, ConversationsModule];
 
 /** Queue processors and crons: only processes with APP_ROLE worker or all load them. */
-const WORKER_MODULES: Imports = [];
+const WORKER_MODULES: Imports = [ConversationsWorkerModule];
 
 /** Infrastructure every process needs: config, logs, database, Redis, queues. */
 export function infrastructureModules(config: AppConfig): Imports {

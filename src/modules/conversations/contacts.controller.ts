@@ -1,0 +1,45 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantId } from '../../auth/auth.decorators';
+import { ParseIdPipe } from '../../common/http/parse-id.pipe';
+import { ContactsService } from './contacts.service';
+import { ContactListResponse, ContactQueryDto, ContactResponse, CreateContactDto, UpdateContactDto } from './dto/contact.dto';
+
+@ApiTags('contacts')
+@ApiBearerAuth()
+@Controller('api/v1/contacts')
+export class ContactsController {
+  constructor(private readonly contacts: ContactsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a contact (409 `conflict` when the number exists)' })
+  @ApiCreatedResponse({ type: ContactResponse })
+  async create(@TenantId() tenantId: string, @Body() dto: CreateContactDto): Promise<ContactResponse> {
+    return this.contacts.toResponse(await this.contacts.create(tenantId, dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Find contacts by phone number or by part of name, number or external ref' })
+  @ApiOkResponse({ type: ContactListResponse })
+  async search(@TenantId() tenantId: string, @Query() query: ContactQueryDto): Promise<ContactListResponse> {
+    const page = await this.contacts.search(tenantId, query);
+    return { items: await Promise.all(page.items.map((c) => this.contacts.toResponse(c))), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A contact with its consent and WhatsApp session window' })
+  @ApiOkResponse({ type: ContactResponse })
+  async get(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<ContactResponse> {
+    return this.contacts.toResponse(await this.contacts.get(tenantId, id));
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: ContactResponse })
+  async update(
+    @TenantId() tenantId: string,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: UpdateContactDto,
+  ): Promise<ContactResponse> {
+    return this.contacts.toResponse(await this.contacts.update(tenantId, id, dto));
+  }
+}

@@ -1,0 +1,83 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, ValidateIf } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/page-query.dto';
+import type { ConsentState } from '../../consent/consent-state.service';
+import type { SessionWindow } from '../session-window';
+
+export class CreateContactDto {
+  @ApiProperty({ example: '+31 6 1234 5678', description: 'Normalized to E.164' })
+  @IsString()
+  @Length(1, 40)
+  phoneNumber!: string;
+
+  @ApiPropertyOptional({ example: 'Sanne de Vries' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Your CRM’s id for this contact' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  externalRef?: string;
+}
+
+export class UpdateContactDto {
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @Length(1, 200)
+  name?: string | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @Length(1, 200)
+  externalRef?: string | null;
+}
+
+export class ContactQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Exact phone number (any common format)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 40)
+  phoneNumber?: string;
+
+  @ApiPropertyOptional({ description: 'Part of the name, phone number or external ref' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  q?: string;
+}
+
+class ConsentSummaryResponse {
+  @ApiProperty({ enum: ['opted_in', 'opted_out', 'unknown'] }) whatsapp!: ConsentState;
+  @ApiProperty({ enum: ['opted_in', 'opted_out', 'unknown'] }) sms!: ConsentState;
+}
+
+class SessionWindowResponse {
+  @ApiProperty() open!: boolean;
+  @ApiProperty({ type: String, nullable: true }) expiresAt!: string | null;
+}
+
+class SessionWindowsResponse {
+  @ApiProperty({ type: SessionWindowResponse }) whatsapp!: SessionWindow;
+}
+
+export class ContactResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: '+31612345678' }) phoneNumber!: string;
+  @ApiProperty({ type: String, nullable: true }) name!: string | null;
+  @ApiProperty({ type: String, nullable: true }) externalRef!: string | null;
+  @ApiProperty({ type: ConsentSummaryResponse }) consent!: ConsentSummaryResponse;
+  @ApiProperty({ type: SessionWindowsResponse }) sessionWindow!: SessionWindowsResponse;
+  @ApiProperty() createdAt!: string;
+}
+
+export class ContactListResponse {
+  @ApiProperty({ type: [ContactResponse] }) items!: ContactResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

@@ -1,0 +1,156 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  registerDecorator,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+import { CHANNELS, type Channel } from '../../providers/provider-kind';
+import { PRIORITIES, type Priority } from '../message.entity';
+
+const MEDIA_KINDS = ['image', 'document', 'audio', 'video'] as const;
+
+/** A list of strings (positional `{{1}}` templates) or a map of strings (named `{{customer_name}}` templates). */
+function IsTemplateParameters(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isTemplateParameters',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must be a list of strings or an object of string values (at most 100, each up to 1024 characters)', ...options },
+      validator: {
+        validate(value: unknown): boolean {
+          const values = Array.isArray(value)
+            ? value
+            : typeof value === 'object' && value !== null
+              ? Object.values(value)
+              : null;
+          return values !== null && values.length <= 100 && values.every((v) => typeof v === 'string' && v.length <= 1024);
+        },
+      },
+    });
+}
+
+export class TemplateDto {
+  @ApiProperty({ example: 'order_update' })
+  @IsString()
+  @Length(1, 512)
+  name!: string;
+
+  @ApiProperty({ example: 'en_US' })
+  @IsString()
+  @Length(2, 15)
+  language!: string;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'object', additionalProperties: { type: 'string' } }],
+    example: ['Sanne', 'A-1042'],
+    description: 'Positional templates take a list, named templates an object',
+  })
+  @IsOptional()
+  @IsTemplateParameters()
+  parameters?: string[] | Record<string, string>;
+}
+
+export class MediaDto {
+  @ApiProperty({ example: 'https://example.com/receipt.pdf' })
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true })
+  @Length(1, 2048)
+  url!: string;
+
+  @ApiProperty({ enum: MEDIA_KINDS })
+  @IsIn(MEDIA_KINDS)
+  type!: (typeof MEDIA_KINDS)[number];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  caption?: string;
+}
+
+export class SendMessageDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'The contact, or give `to`' })
+  @IsOptional()
+  @IsUUID()
+  contactId?: string;
+
+  @ApiPropertyOptional({ example: '+31612345678', description: 'A phone number; the contact is created when new' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 40)
+  to?: string;
+
+  @ApiProperty({ enum: CHANNELS })
+  @IsIn(CHANNELS)
+  channel!: Channel;
+
+  @ApiPropertyOptional({ description: 'WhatsApp texts over 4096 characters go out as ordered parts; SMS allows 1600' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 65536)
+  text?: string;
+
+  @ApiPropertyOptional({ type: TemplateDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TemplateDto)
+  template?: TemplateDto;
+
+  @ApiPropertyOptional({ type: MediaDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MediaDto)
+  media?: MediaDto;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Send through this provider only' })
+  @IsOptional()
+  @IsUUID()
+  providerId?: string;
+
+  @ApiPropertyOptional({ enum: PRIORITIES, default: 'normal' })
+  @IsOptional()
+  @IsIn(PRIORITIES)
+  priority?: Priority;
+}
+
+export class MessageResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) conversationId!: string;
+  @ApiProperty({ format: 'uuid' }) contactId!: string;
+  @ApiProperty({ enum: ['outbound', 'inbound'] }) direction!: string;
+  @ApiProperty({ enum: CHANNELS }) channel!: Channel;
+  @ApiProperty({ format: 'uuid' }) providerId!: string;
+  @ApiProperty({ enum: ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received'] }) status!: string;
+  @ApiProperty({ enum: ['text', 'template', 'media', 'location', 'interactive', 'unsupported'] }) type!: string;
+  @ApiProperty({ enum: PRIORITIES }) priority!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Body, caption, or the rendered template' }) text!: string | null;
+  @ApiProperty({ type: Object, nullable: true }) template!: object | null;
+  @ApiProperty({ type: Object, nullable: true }) media!: object | null;
+  @ApiProperty({ type: Object, nullable: true, description: 'Inbound location, button reply, or the unsupported type' })
+  payload!: object | null;
+  @ApiProperty({ type: String, nullable: true }) errorCode!: string | null;
+  @ApiProperty({ type: String, nullable: true }) errorMessage!: string | null;
+  @ApiProperty({ type: String, nullable: true }) vendorMessageId!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) segments!: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Decimal string' }) costEur!: string | null;
+  @ApiProperty({ type: Object, nullable: true, description: '{index, count} when a long text was split' })
+  part!: { index: number; count: number } | null;
+  @ApiProperty({ type: String, nullable: true }) fallbackForMessageId!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: String, nullable: true }) sentAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) deliveredAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) readAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) failedAt!: string | null;
+}
+
+export class MessageListResponse {
+  @ApiProperty({ type: [MessageResponse] }) items!: MessageResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

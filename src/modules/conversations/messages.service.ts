@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { NotFoundError } from '../../common/errors/domain-error';
+import type { MessageResponse } from './dto/message.dto';
+import { Message } from './message.entity';
+
+@Injectable()
+export class MessagesService {
+  constructor(@InjectRepository(Message) private readonly messages: Repository<Message>) {}
+
+  async get(tenantId: string, id: string): Promise<Message> {
+    const message = await this.messages.findOneBy({ id, tenantId });
+    if (!message) throw new NotFoundError('Message');
+    return message;
+  }
+
+  toResponse(m: Message): MessageResponse {
+    return {
+      id: m.id,
+      conversationId: m.conversationId,
+      contactId: m.contactId,
+      direction: m.direction,
+      channel: m.channel,
+      providerId: m.providerId,
+      status: m.status,
+      type: m.type,
+      priority: m.priority,
+      text: m.text,
+      template: m.template,
+      media: m.media,
+      payload: m.payload,
+      errorCode: m.errorCode,
+      errorMessage: m.errorMessage,
+      vendorMessageId: m.vendorMessageId,
+      segments: m.segments,
+      costEur: m.costEur,
+      part: m.partIndex === null || m.partCount === null ? null : { index: m.partIndex, count: m.partCount },
+      fallbackForMessageId: m.fallbackForMessageId,
+      createdAt: m.createdAt.toISOString(),
+      sentAt: m.sentAt?.toISOString() ?? null,
+      deliveredAt: m.deliveredAt?.toISOString() ?? null,
+      readAt: m.readAt?.toISOString() ?? null,
+      failedAt: m.failedAt?.toISOString() ?? null,
+    };
+  }
+}

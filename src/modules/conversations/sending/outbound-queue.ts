@@ -1,0 +1,38 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+import type { Message, Priority } from '../message.entity';
+
+export const OUTBOUND_QUEUE = 'outbound-messages';
+export const DISPATCH_JOB = 'dispatch';
+
+export interface DispatchJob {
+  messageId: string;
+  /** Retries spent on the current provider (1 s, 2 s, 4 s, then fail or fail over). */
+  providerAttempts?: number;
+  /** Providers this message already failed over from. */
+  triedProviderIds?: string[];
+}
+
+const BULL_PRIORITY: Record<Priority, number> = { high: 1, normal: 2, low: 3 };
+
+/**
+ * The producer side of the outbound queue. The job id is the message id, so a message is never queued
+ * twice; PostgreSQL stays the source of truth and the recovery sweep re-adds jobs Redis lost.
+ */
+@Injectable()
+export class OutboundQueue {
+  private readonly logger = new Logger(OutboundQueue.name);
+  constructor(@InjectQueue(OUTBOUND_QUEUE) readonly queue: Queue<DispatchJob>) {}
+
+  /** Returns false when Redis refused the job: the message stays queued and the sweep retries it. */
+  async enqueue(message: Message): Promise<boolean> {
+    try {
+      await this.queue.add(DISPATCH_JOB, { messageId: message.id }, { jobId: message.id, priority: BULL_PRIORITY[message.priority] });
+      return true;
+    } catch (e) {
+      this.logger.warn({ messageId: message.id, err: e }, 'could not enqueue; the recovery sweep will');
+      return false;
+    }
+  }
+}

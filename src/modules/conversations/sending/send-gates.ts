@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../../common/errors/domain-error';
+import { ErrorCode } from '../../../common/errors/error-code';
+import type { SendContext, SendGate } from './send-gate';
+import { SessionWindowGate } from './session-window.gate';
+
+/**
+ * The send path's checks in the contract's order of refusals: provider, opt-out, session window, opt-in,
+ * template, tier, budget. The first refusal wins and nothing is queued.
+ */
+@Injectable()
+export class SendGates {
+  private readonly gates: SendGate[];
+
+  constructor(sessionWindow: SessionWindowGate) {
+    this.gates = [sessionWindow];
+  }
+
+  async check(context: SendContext): Promise<void> {
+    if (context.candidates.length === 0) {
+      throw new DomainError(ErrorCode.NoActiveProvider, `No active ${context.channel} provider can send this message.`);
+    }
+    for (const gate of this.gates) await gate.check(context);
+  }
+}

@@ -1,0 +1,75 @@
+import type { TestApp, TestTenant } from './test-app';
+import { waitFor } from './spawn';
+
+export interface CreatedProvider {
+  id: string;
+  webhookUrl: string;
+  channel: 'whatsapp' | 'sms';
+}
+
+/** Creates a provider through the admin API. */
+export async function createProvider(t: TestApp, tenant: TestTenant, body: Record<string, unknown>): Promise<CreatedProvider> {
+  const res = await t.http().post('/api/v1/admin/providers').set('Authorization', tenant.auth('admin')).send(body);
+  if (res.status !== 201) throw new Error(`provider not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as CreatedProvider;
+}
+
+export function metaProvider(apiBaseUrl: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Meta',
+    kind: 'whatsapp-cloud-api',
+    vendor: 'meta',
+    phoneNumber: '+15550783881',
+    webhookSecret: 'meta-app-secret',
+    verifyToken: 'meta-verify-token',
+    credentials: { accessToken: 'EAAGtest', phoneNumberId: '106540352242922', wabaId: '102290129340398', apiBaseUrl },
+    ...overrides,
+  };
+}
+
+export function twilioSmsProvider(apiBaseUrl: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Twilio SMS',
+    kind: 'sms',
+    vendor: 'twilio',
+    phoneNumber: '+3197010203040',
+    credentials: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'twilio-auth-token', apiBaseUrl },
+    ...overrides,
+  };
+}
+
+/** Meta's answer to a send. */
+export function metaSent(id: string): { status: number; json: unknown } {
+  return { status: 200, json: { messaging_product: 'whatsapp', contacts: [{ input: '31612345678', wa_id: '31612345678' }], messages: [{ id }] } };
+}
+
+/** Records that the contact wrote to us through this provider at `at` (opens WhatsApp's 24-hour window). */
+export async function recordInbound(t: TestApp, tenantId: string, contactId: string, providerId: string, at: Date): Promise<void> {
+  await t.dataSource.query(
+    `INSERT INTO conversation (tenant_id, contact_id, channel, provider_id, last_inbound_at, last_message_at)
+     VALUES ($1, $2, 'whatsapp', $3, $4, $4)
+     ON CONFLICT ON CONSTRAINT conversation_identity_unique DO UPDATE SET last_inbound_at = EXCLUDED.last_inbound_at`,
+    [tenantId, contactId, providerId, at],
+  );
+}
+
+export async function createContact(t: TestApp, tenant: TestTenant, phoneNumber: string, name?: string): Promise<{ id: string }> {
+  const res = await t.http().post('/api/v1/contacts').set('Authorization', tenant.auth()).send({ phoneNumber, name });
+  if (res.status !== 201) throw new Error(`contact not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string };
+}
+
+export interface MessageView {
+  id: string;
+  status: string;
+  [key: string]: unknown;
+}
+
+/** Polls the agent API until the message reaches one of the statuses. */
+export function waitForStatus(t: TestApp, tenant: TestTenant, id: string, statuses: string[], timeoutMs = 15_000): Promise<MessageView> {
+  return waitFor(async () => {
+    const res = await t.http().get(`/api/v1/messages/${id}`).set('Authorization', tenant.auth());
+    const body = res.body as MessageView;
+    return statuses.includes(body.status) ? body : undefined;
+  }, timeoutMs, 50);
+}
