@@ -38,6 +38,8 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   // Raw bytes are kept (req.rawBody) because webhook signatures are computed over them.
   app.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  // Any other content type (a vendor posting text or XML) arrives as bytes, so it can still be verified.
+  app.useBodyParser('raw', { limit: BODY_LIMIT, type: () => true });
   app.useGlobalPipes(createValidationPipe());
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApiConfig(config)), {
     jsonDocumentUrl: 'docs-json',

@@ -57,7 +57,7 @@ describe('send pipeline (WhatsApp via a fake Meta, SMS via a fake Twilio)', () =
     expect(accepted.body).toMatchObject({ status: 'queued', direction: 'outbound', channel: 'whatsapp', providerId: provider.id });
 
     const sent = await waitForStatus(t, tenant, accepted.body.id, ['sent', 'failed']);
-    expect(sent).toMatchObject({ status: 'sent', vendorMessageId: 'wamid.reply-1', errorCode: null });
+    expect(sent).toMatchObject({ status: 'sent', vendorMessageId: 'wamid.reply-1', errorCode: null, errorMessage: null });
     expect(sent.sentAt).toEqual(expect.any(String));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(meta.requests).toHaveLength(1);

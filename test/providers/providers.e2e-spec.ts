@@ -9,7 +9,7 @@ const TWILIO = {
   credentials: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'tok_live_f00dfeedcafe' },
 };
 const PROVIDER_KEYS = [
-  'active', 'channel', 'createdAt', 'hasCredentials', 'id', 'kind', 'name', 'phoneNumber', 'priority',
+  'active', 'allowedNumbers', 'channel', 'createdAt', 'hasCredentials', 'id', 'kind', 'name', 'phoneNumber', 'priority',
   'rateLimitPerSecond', 'updatedAt', 'vendor', 'webhookUrl',
 ];
 

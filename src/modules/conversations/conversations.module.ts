@@ -11,6 +11,7 @@ import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsService } from './conversations.service';
 import { Message } from './message.entity';
+import { InboundMessageService } from './inbound-message.service';
 import { MessageStatusService } from './message-status.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
@@ -47,6 +48,7 @@ import { SmsFallback } from './sending/sms-fallback';
     ConversationsService,
     MessagesService,
     MessageStatusService,
+    InboundMessageService,
     SessionWindowGate,
     SendGates,
     OutboundQueue,
@@ -56,6 +58,16 @@ import { SmsFallback } from './sending/sms-fallback';
     ProviderRateLimiter,
     DispatchService,
   ],
-  exports: [ContactsService, ConversationsService, MessagesService, MessageStatusService, OutboundQueue, DispatchService, SendGates, OutboundWriter],
+  exports: [
+    ContactsService,
+    ConversationsService,
+    MessagesService,
+    MessageStatusService,
+    InboundMessageService,
+    OutboundQueue,
+    DispatchService,
+    SendGates,
+    OutboundWriter,
+  ],
 })
 export class ConversationsModule {}

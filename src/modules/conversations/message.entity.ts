@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from 'uuid';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Channel } from '../providers/provider-kind';
 
@@ -33,16 +32,9 @@ export type MessagePayload =
   | { reply: { id?: string; title: string } }
   | { unsupportedType: string };
 
-/**
- * Message ids are UUIDv7: time-ordered, so messages written in the same millisecond (the parts of a long
- * text, a webhook batch) still list in the order they were written.
- */
-export function newMessageId(): string {
-  return uuidv7();
-}
-
 @Entity('message')
 export class Message {
+  /** Assigned by Parley as a time-ordered id (timeOrderedId), so a conversation lists in write order. */
   @PrimaryColumn('uuid')
   id!: string;
 

@@ -35,6 +35,10 @@ export class ChannelProvider {
   @Column('integer', { name: 'rate_limit_per_second' })
   rateLimitPerSecond!: number;
 
+  /** When set, inbound messages from other numbers are dropped (test numbers, staged roll-outs). */
+  @Column('text', { name: 'allowed_numbers', array: true, nullable: true })
+  allowedNumbers!: string[] | null;
+
   @Column('text', { name: 'credentials_sealed' })
   credentialsSealed!: string;
 

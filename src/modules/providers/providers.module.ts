@@ -7,10 +7,11 @@ import { VendorHttpClient } from './http/vendor-http.client';
 import { ProviderSelector } from './provider-selector.service';
 import { ProvidersController } from './providers.controller';
 import { ProvidersService } from './providers.service';
+import { SandboxController } from './sandbox.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ChannelProvider])],
-  controllers: [ProvidersController],
+  controllers: [ProvidersController, SandboxController],
   providers: [
     VendorHttpClient,
     ...ADAPTER_TYPES,

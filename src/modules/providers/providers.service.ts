@@ -58,6 +58,7 @@ export class ProvidersService {
       priority: dto.priority ?? DEFAULT_PRIORITY,
       active: dto.active ?? true,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? adapter.defaultRateLimitPerSecond(dto.kind),
+      allowedNumbers: normalizeAllowed(dto.allowedNumbers),
       credentialsSealed: this.seal(id, 'credentials', JSON.stringify(dto.credentials)),
       webhookSecretSealed: webhookSecret === null ? null : this.seal(id, 'webhook_secret', webhookSecret),
       verifyTokenSealed: dto.verifyToken ? this.seal(id, 'verify_token', dto.verifyToken) : null,
@@ -116,6 +117,7 @@ export class ProvidersService {
     if (dto.priority !== undefined) provider.priority = dto.priority;
     if (dto.active !== undefined) provider.active = dto.active;
     if (dto.rateLimitPerSecond !== undefined) provider.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.allowedNumbers !== undefined) provider.allowedNumbers = normalizeAllowed(dto.allowedNumbers);
     if (dto.webhookSecret !== undefined) provider.webhookSecretSealed = this.seal(id, 'webhook_secret', dto.webhookSecret);
     if (dto.verifyToken !== undefined) provider.verifyTokenSealed = this.seal(id, 'verify_token', dto.verifyToken);
     changed.push(...fieldNames(dto).filter((field) => field !== 'credentials'));
@@ -167,6 +169,7 @@ export class ProvidersService {
       priority: provider.priority,
       active: provider.active,
       rateLimitPerSecond: provider.rateLimitPerSecond,
+      allowedNumbers: provider.allowedNumbers,
       webhookUrl: this.webhookUrl(provider),
       hasCredentials: Object.keys(this.credentialsOf(provider)).length > 0,
       createdAt: provider.createdAt.toISOString(),
@@ -222,6 +225,11 @@ function normalizeSender(kind: ProviderKind, input: string): string {
     if (e instanceof InvalidPhoneNumberError) throw e;
     throw new InvalidPhoneNumberError();
   }
+}
+
+function normalizeAllowed(numbers: string[] | null | undefined): string[] | null {
+  if (!numbers) return null;
+  return [...new Set(numbers.map((n, i) => normalizePhoneNumber(n, `allowedNumbers.${i}`)))];
 }
 
 function fieldNames(dto: object): string[] {

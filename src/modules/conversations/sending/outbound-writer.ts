@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConversationsService } from '../conversations.service';
-import { Message, newMessageId } from '../message.entity';
+import { Message } from '../message.entity';
 import { OutboundQueue } from './outbound-queue';
 import type { SendContext } from './send-gate';
 import { countSmsSegments } from './sms-segments';
 import { splitText } from './split-text';
+import { timeOrderedId } from '../../../common/ids/time-ordered-id';
 
 export interface OutboundOptions {
   idempotencyKey?: string;
@@ -33,7 +34,7 @@ export class OutboundWriter {
     const { content } = context;
     const texts =
       content.type === 'text' && context.channel === 'whatsapp' ? splitText(content.text) : [textOf(context)];
-    const ids = texts.map(() => newMessageId());
+    const ids = texts.map(() => timeOrderedId());
     // Parts of a long text share the first part's id as their group.
     const groupId = texts.length > 1 ? ids[0] : null;
     const messages = await this.dataSource.transaction(async (manager) => {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { VENDORS } from '../adapters/adapter-registry';
 import { CHANNELS, type Channel, PROVIDER_KINDS, type ProviderKind } from '../provider-kind';
 
@@ -53,6 +53,18 @@ export class CreateProviderDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: CREDENTIALS_DESCRIPTION })
   @IsObject()
   credentials!: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    description: 'Only accept inbound messages from these numbers (E.164); others are dropped and logged',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  allowedNumbers?: string[] | null;
 
   @ApiPropertyOptional({ description: 'Messages per second Parley sends through this provider (default per vendor)' })
   @IsOptional()
@@ -108,6 +120,18 @@ export class UpdateProviderDto {
   @IsObject()
   credentials?: Record<string, unknown>;
 
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    description: 'Only accept inbound messages from these numbers (E.164); others are dropped and logged',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  allowedNumbers?: string[] | null;
+
   @ApiPropertyOptional()
   @IsOptional()
   @IsInt()
@@ -126,6 +150,7 @@ export class ProviderResponse {
   @ApiProperty() priority!: number;
   @ApiProperty() active!: boolean;
   @ApiProperty() rateLimitPerSecond!: number;
+  @ApiProperty({ type: [String], nullable: true }) allowedNumbers!: string[] | null;
   @ApiProperty({ description: 'Where to point the vendor’s webhooks' }) webhookUrl!: string;
   @ApiProperty() hasCredentials!: boolean;
   @ApiProperty() createdAt!: string;

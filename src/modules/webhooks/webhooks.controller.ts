@@ -1,0 +1,76 @@
+import { Controller, Get, HttpCode, Param, Post, Query, type RawBodyRequest, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Public } from '../../auth/auth.decorators';
+import { AppConfig } from '../../config/app-config';
+import type { RawWebhookRequest } from '../providers/adapters/channel-adapter';
+import { WebhookIngestService } from './webhook-ingest.service';
+
+/** Vendors call these (no JWT): the signature is the authentication. */
+@ApiTags('webhooks (vendors)')
+@Public()
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(
+    private readonly ingest: WebhookIngestService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get(':channel/:providerId')
+  @ApiOperation({ summary: "Meta's subscription handshake: echoes hub.challenge when hub.verify_token matches" })
+  @ApiParam({ name: 'channel', enum: ['whatsapp'] })
+  @ApiOkResponse({ description: 'The challenge, as text/plain' })
+  @ApiForbiddenResponse({ description: '`forbidden`: wrong verify token' })
+  @ApiNotFoundResponse({ description: '`notFound`: unknown or inactive provider' })
+  async handshake(
+    @Param('channel') channel: string,
+    @Param('providerId') providerId: string,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const challenge = await this.ingest.handshake(channel, providerId, query);
+    res.type('text/plain');
+    return challenge;
+  }
+
+  @Post(':channel/:providerId')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Inbound messages and status updates from a vendor',
+    description:
+      'Verified over the raw bytes and PUBLIC_BASE_URL + path + query by the provider’s vendor, stored once (dedup), ' +
+      'then acknowledged; processing happens after. 200 means the event is durably stored.',
+  })
+  @ApiParam({ name: 'channel', enum: ['whatsapp', 'sms'] })
+  @ApiOkResponse({ description: 'Stored (or a repeat of a stored delivery)' })
+  @ApiBadRequestResponse({ description: '`invalidSignature`' })
+  @ApiNotFoundResponse({ description: '`notFound`: unknown or inactive provider' })
+  @ApiServiceUnavailableResponse({ description: '`serviceUnavailable`: not stored, retry' })
+  async receive(
+    @Param('channel') channel: string,
+    @Param('providerId') providerId: string,
+    @Req() req: RawBodyRequest<Request>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const { acknowledgement } = await this.ingest.ingest(channel, providerId, this.rawRequest(req));
+    res.type(acknowledgement.contentType);
+    return acknowledgement.body;
+  }
+
+  private rawRequest(req: RawBodyRequest<Request>): RawWebhookRequest {
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    return { method: req.method, url: `${this.config.publicBaseUrl}${req.originalUrl}`, headers, rawBody };
+  }
+}
+
