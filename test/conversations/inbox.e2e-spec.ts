@@ -31,6 +31,7 @@ describe('contacts, conversations and messages API', () => {
       phoneNumber: '+31612345678',
       name: 'Sanne de Vries',
       externalRef: 'crm-1',
+      timezone: null,
       consent: { whatsapp: 'unknown', sms: 'unknown' },
       sessionWindow: { whatsapp: { open: false, expiresAt: null } },
       createdAt: expect.any(String),

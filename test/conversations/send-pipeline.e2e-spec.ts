@@ -5,6 +5,8 @@ import {
   createProvider,
   metaProvider,
   metaSent,
+  optedInContact,
+  optIn,
   recordInbound,
   twilioSmsProvider,
   waitForStatus,
@@ -93,6 +95,7 @@ describe('send pipeline (WhatsApp via a fake Meta, SMS via a fake Twilio)', () =
 
   it('accepts a template outside the window and sends Meta the template payload', async () => {
     const { tenant, contactId } = await setup();
+    await optIn(t, tenant, contactId);
     meta.respondWith(metaSent('wamid.template-1'));
     const accepted = await send(tenant, {
       contactId,
@@ -187,8 +190,9 @@ describe('send pipeline (WhatsApp via a fake Meta, SMS via a fake Twilio)', () =
       const primary = await createProvider(t, tenant, metaProvider(down.url, { name: 'primary', priority: 1 }));
       const backup = await createProvider(t, tenant, metaProvider(meta.url, { name: 'backup', priority: 2 }));
       meta.respondWith(metaSent('wamid.backup-1'));
+      const contactId = await optedInContact(t, tenant, '+31612345678');
       const accepted = await send(tenant, {
-        to: '+31612345678',
+        contactId,
         channel: 'whatsapp',
         template: { name: 'order_update', language: 'en_US', parameters: ['Sanne', 'A-1042'] },
       }).expect(202);

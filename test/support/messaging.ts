@@ -73,3 +73,44 @@ export function waitForStatus(t: TestApp, tenant: TestTenant, id: string, status
     return statuses.includes(body.status) ? body : undefined;
   }, timeoutMs, 50);
 }
+
+/** Records an agent opt-in for the contact (WhatsApp business-initiated messages need one by default). */
+export async function optIn(t: TestApp, tenant: TestTenant, contactId: string, channel: 'whatsapp' | 'sms' = 'whatsapp'): Promise<void> {
+  const res = await t
+    .http()
+    .post(`/api/v1/contacts/${contactId}/consent`)
+    .set('Authorization', tenant.auth())
+    .send({ channel, status: 'opted_in', evidence: 'signed up at checkout' });
+  if (res.status !== 201) throw new Error(`opt-in not recorded: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** A contact (created when new) that opted in to the channel. */
+export async function optedInContact(t: TestApp, tenant: TestTenant, phoneNumber: string, channel: 'whatsapp' | 'sms' = 'whatsapp'): Promise<string> {
+  const found = await t.http().get('/api/v1/contacts').query({ phoneNumber }).set('Authorization', tenant.auth());
+  const id = (found.body.items[0]?.id as string | undefined) ?? (await createContact(t, tenant, phoneNumber)).id;
+  await optIn(t, tenant, id, channel);
+  return id;
+}
+
+/** A Meta delivery with one text message, stamped now (so it opens the 24-hour window). */
+export function metaInboundText(from: string, text: string, id: string, at = new Date()): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+              contacts: [{ profile: { name: 'Sanne de Vries' }, wa_id: from }],
+              messages: [{ from, id, timestamp: String(Math.floor(at.getTime() / 1000)), type: 'text', text: { body: text } }],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}

@@ -2,7 +2,7 @@ import { WebhookProcessorJob } from '../../src/modules/webhooks/jobs/webhook-pro
 import { WebhookQueue } from '../../src/modules/webhooks/webhook-queue';
 import { FakeVendor } from '../support/fake-vendor';
 import { fixture, fixtureText } from '../support/fixtures';
-import { createProvider, metaProvider, metaSent, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
+import { createProvider, metaProvider, metaSent, optedInContact, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
 import { metaSignature, twilioSignature } from '../support/signing';
 import { waitFor } from '../support/spawn';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -43,11 +43,12 @@ describe('webhooks', () => {
   /** A sent outbound message whose vendor id is `vendorId`. */
   async function sentMessage(tenant: TestTenant, vendorId: string): Promise<string> {
     meta.respondWith(metaSent(vendorId));
+    const contactId = await optedInContact(t, tenant, '+31612345678');
     const res = await t
       .http()
       .post('/api/v1/messages')
       .set('Authorization', tenant.auth())
-      .send({ to: '+31612345678', channel: 'whatsapp', template: { name: 'order_update', language: 'en_US', parameters: ['a', 'b'] } })
+      .send({ contactId, channel: 'whatsapp', template: { name: 'order_update', language: 'en_US', parameters: ['a', 'b'] } })
       .expect(202);
     await waitForStatus(t, tenant, res.body.id, ['sent', 'delivered', 'read']);
     return res.body.id as string;
@@ -201,7 +202,8 @@ describe('webhooks', () => {
       const contacts = await t.http().get('/api/v1/contacts').query({ phoneNumber: '+31612345678' }).set('Authorization', tenant.auth()).expect(200);
       expect(contacts.body.items).toHaveLength(1);
 
-      const sent = await t.http().post('/api/v1/messages').set('Authorization', tenant.auth()).send({ to: '+31612345678', channel: 'sms', text: 'Hallo' }).expect(202);
+      // The fixture's sender wrote STOP (now opted out of SMS): the outbound message goes to someone else.
+      const sent = await t.http().post('/api/v1/messages').set('Authorization', tenant.auth()).send({ to: '+31687654321', channel: 'sms', text: 'Hallo' }).expect(202);
       await waitForStatus(t, tenant, sent.body.id, ['sent']);
       const status = new URLSearchParams(fixtureText('twilio/status-delivered.form'));
       await post(status).expect(200);

@@ -1,11 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContactConsentController } from './contact-consent.controller';
+import { OptInGate, OptOutGate } from './consent.gates';
 import { ConsentRecord } from './consent-record.entity';
+import { ConsentKeywordsService } from './consent-keywords.service';
+import { ConsentService } from './consent.service';
 import { ConsentStateService } from './consent-state.service';
+import { SettingsController } from './settings.controller';
+import { TenantSettingsRow } from './tenant-settings.entity';
+import { TenantSettingsService } from './tenant-settings.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConsentRecord])],
-  providers: [ConsentStateService],
-  exports: [ConsentStateService],
+  imports: [TypeOrmModule.forFeature([ConsentRecord, TenantSettingsRow])],
+  controllers: [ContactConsentController, SettingsController],
+  providers: [ConsentStateService, ConsentService, ConsentKeywordsService, TenantSettingsService, OptOutGate, OptInGate],
+  exports: [ConsentStateService, ConsentService, ConsentKeywordsService, TenantSettingsService, OptOutGate, OptInGate],
 })
 export class ConsentModule {}

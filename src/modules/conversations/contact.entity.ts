@@ -18,6 +18,10 @@ export class Contact {
   @Column('text', { name: 'external_ref', nullable: true })
   externalRef!: string | null;
 
+  /** IANA zone for quiet hours; null uses the tenant's. */
+  @Column('text', { nullable: true })
+  timezone!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantId } from '../../auth/auth.decorators';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, TenantId } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
+import { ContactErasureService } from './contact-erasure.service';
 import { ContactsService } from './contacts.service';
 import { ContactListResponse, ContactQueryDto, ContactResponse, CreateContactDto, UpdateContactDto } from './dto/contact.dto';
 
@@ -9,7 +11,10 @@ import { ContactListResponse, ContactQueryDto, ContactResponse, CreateContactDto
 @ApiBearerAuth()
 @Controller('api/v1/contacts')
 export class ContactsController {
-  constructor(private readonly contacts: ContactsService) {}
+  constructor(
+    private readonly contacts: ContactsService,
+    private readonly erasure: ContactErasureService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a contact (409 `conflict` when the number exists)' })
@@ -41,5 +46,15 @@ export class ContactsController {
     @Body() dto: UpdateContactDto,
   ): Promise<ContactResponse> {
     return this.contacts.toResponse(await this.contacts.update(tenantId, id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'GDPR erasure: the contact, their consent records, conversations, messages and stored deliveries',
+  })
+  @ApiNoContentResponse()
+  async erase(@CurrentPrincipal() principal: Principal, @Param('id', ParseIdPipe) id: string): Promise<void> {
+    await this.erasure.erase(principal.tenantId, id, principal.sub);
   }
 }

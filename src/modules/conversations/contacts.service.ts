@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { IANAZone } from 'luxon';
 import { Brackets, type EntityManager, Repository } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
-import { ConflictError, NotFoundError } from '../../common/errors/domain-error';
+import { ConflictError, NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
 import { normalizePhoneNumber } from '../../common/phone/phone-number';
 import { ConsentStateService } from '../consent/consent-state.service';
@@ -85,6 +86,12 @@ export class ContactsService {
     const contact = await this.get(tenantId, id);
     if (dto.name !== undefined) contact.name = dto.name?.trim() || null;
     if (dto.externalRef !== undefined) contact.externalRef = dto.externalRef;
+    if (dto.timezone !== undefined) {
+      if (dto.timezone !== null && !IANAZone.isValidZone(dto.timezone)) {
+        throw new ValidationFailedError({ timezone: 'must be an IANA time zone such as Europe/Amsterdam' });
+      }
+      contact.timezone = dto.timezone;
+    }
     return this.contacts.save(contact);
   }
 
@@ -102,6 +109,7 @@ export class ContactsService {
       phoneNumber: contact.phoneNumber,
       name: contact.name,
       externalRef: contact.externalRef,
+      timezone: contact.timezone,
       consent,
       sessionWindow: { whatsapp: sessionWindow(lastInbound?.at ? new Date(lastInbound.at) : null, this.clock.now()) },
       createdAt: contact.createdAt.toISOString(),

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsentModule } from '../consent/consent.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersModule } from '../providers/providers.module';
+import { ContactErasureService } from './contact-erasure.service';
 import { Contact } from './contact.entity';
 import { ContactsController } from './contacts.controller';
 import { ContactsService } from './contacts.service';
@@ -23,6 +24,7 @@ import { dispatchBackoff } from './sending/retry-later.error';
 import { SendGates } from './sending/send-gates';
 import { SendMessageService } from './sending/send-message.service';
 import { SessionWindowGate } from './sending/session-window.gate';
+import { QuietHoursPolicy } from './sending/quiet-hours.policy';
 import { SmsFallback } from './sending/sms-fallback';
 
 @Module({
@@ -45,6 +47,7 @@ import { SmsFallback } from './sending/sms-fallback';
   controllers: [ContactsController, ConversationsController, MessagesController],
   providers: [
     ContactsService,
+    ContactErasureService,
     ConversationsService,
     MessagesService,
     MessageStatusService,
@@ -55,11 +58,13 @@ import { SmsFallback } from './sending/sms-fallback';
     OutboundWriter,
     SendMessageService,
     SmsFallback,
+    QuietHoursPolicy,
     ProviderRateLimiter,
     DispatchService,
   ],
   exports: [
     ContactsService,
+    ContactErasureService,
     ConversationsService,
     MessagesService,
     MessageStatusService,
@@ -68,6 +73,7 @@ import { SmsFallback } from './sending/sms-fallback';
     DispatchService,
     SendGates,
     OutboundWriter,
+    SendMessageService,
   ],
 })
 export class ConversationsModule {}

@@ -65,6 +65,10 @@ export class Message {
   @Column('text')
   priority!: Priority;
 
+  /** A keyword acknowledgement: goes out whatever the consent state. */
+  @Column('boolean', { name: 'consent_exempt' })
+  consentExempt!: boolean;
+
   /** The sender chose the provider: no failover to another one. */
   @Column('boolean', { name: 'provider_pinned' })
   providerPinned!: boolean;

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
 import { InboundMessageService } from '../conversations/inbound-message.service';
+import { ConsentKeywordsService } from '../consent/consent-keywords.service';
 import { MessageStatusService } from '../conversations/message-status.service';
+import { SendMessageService } from '../conversations/sending/send-message.service';
 import type { WebhookEvent as VendorEvent } from '../providers/adapters/channel-adapter';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersService } from '../providers/providers.service';
@@ -13,6 +15,12 @@ import { WebhookEvent } from './webhook-event.entity';
 export const MAX_ATTEMPTS = 10;
 
 export type ProcessOutcome = 'processed' | 'skipped' | 'failed' | 'dead';
+
+interface Acknowledgement {
+  tenantId: string;
+  conversationId: string;
+  text: string;
+}
 
 /**
  * The processing half of a webhook: parse every entry of the stored delivery with the provider's adapter
@@ -28,12 +36,16 @@ export class WebhookProcessorService {
     private readonly providers: ProvidersService,
     private readonly inbound: InboundMessageService,
     private readonly statuses: MessageStatusService,
+    private readonly keywords: ConsentKeywordsService,
+    private readonly sender: SendMessageService,
     private readonly clock: Clock,
   ) {}
 
   async process(eventId: string): Promise<ProcessOutcome> {
+    const acknowledgements: Acknowledgement[] = [];
+    let outcome: ProcessOutcome;
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      outcome = await this.dataSource.transaction(async (manager) => {
         // SKIP LOCKED: a worker and the safety-net job may reach the same event; one of them takes it.
         const event = await manager
           .getRepository(WebhookEvent)
@@ -43,21 +55,29 @@ export class WebhookProcessorService {
           .where('e.id = :eventId AND e.status IN (:...statuses)', { eventId, statuses: ['pending', 'failed'] })
           .getOne();
         if (!event) return 'skipped';
-        await this.apply(manager, event);
+        acknowledgements.push(...(await this.apply(manager, event)));
         await manager.update(WebhookEvent, { id: event.id }, {
           status: 'processed',
           processedAt: this.clock.now(),
           attempts: event.attempts + 1,
           lastError: null,
         });
-        return 'processed';
+        return 'processed' as const;
       });
     } catch (e) {
       return this.recordFailure(eventId, e);
     }
+    // Only once the keyword's consent record is committed: the acknowledgement is a send of its own.
+    for (const ack of acknowledgements) {
+      await this.sender.sendAcknowledgement(ack.tenantId, ack.conversationId, ack.text).catch((e: unknown) => {
+        this.logger.error({ eventId, conversationId: ack.conversationId, err: e }, 'keyword acknowledgement failed');
+      });
+    }
+    return outcome;
   }
 
-  private async apply(manager: EntityManager, event: WebhookEvent): Promise<void> {
+  /** Files every entry of the delivery; returns the keyword acknowledgements to send after commit. */
+  private async apply(manager: EntityManager, event: WebhookEvent): Promise<Acknowledgement[]> {
     // Events keep their provider even if it was removed after the delivery was accepted.
     const provider = await manager.getRepository(ChannelProvider).findOneOrFail({ where: { id: event.providerId }, withDeleted: true });
     const adapter = this.providers.adapterFor(provider);
@@ -68,10 +88,27 @@ export class WebhookProcessorService {
       rawBody: event.rawBody,
     });
     const now = this.clock.now();
+    const acknowledgements: Acknowledgement[] = [];
     for (const vendorEvent of vendorEvents) {
-      if (vendorEvent.kind === 'inbound') await this.inbound.store(manager, provider, vendorEvent, now);
-      else if (vendorEvent.kind === 'status') await this.statuses.applyStatus(manager, provider.id, vendorEvent);
+      if (vendorEvent.kind === 'inbound') {
+        const stored = await this.inbound.store(manager, provider, vendorEvent, now);
+        // A repeated message was looked at the first time: its keyword is not recorded (or answered) twice.
+        if (!stored?.isNew || stored.message.type !== 'text') continue;
+        const keyword = await this.keywords.handleInbound(manager, {
+          tenantId: provider.tenantId,
+          contactId: stored.message.contactId,
+          channel: provider.channel,
+          text: stored.message.text,
+          vendorMessageId: vendorEvent.vendorMessageId,
+        });
+        if (keyword?.acknowledgement) {
+          acknowledgements.push({ tenantId: provider.tenantId, conversationId: stored.message.conversationId, text: keyword.acknowledgement });
+        }
+      } else if (vendorEvent.kind === 'status') {
+        await this.statuses.applyStatus(manager, provider.id, vendorEvent);
+      }
     }
+    return acknowledgements;
   }
 
   private async recordFailure(eventId: string, error: unknown): Promise<ProcessOutcome> {

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConsentModule } from '../consent/consent.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersModule } from '../providers/providers.module';
@@ -21,6 +22,7 @@ import { WebhooksController } from './webhooks.controller';
     }),
     ProvidersModule,
     ConversationsModule,
+    ConsentModule,
   ],
   controllers: [WebhooksController, WebhookEventsController],
   providers: [WebhookIngestService, WebhookQueue, WebhookProcessorService, WebhookEventsService],

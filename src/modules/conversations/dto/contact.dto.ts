@@ -23,7 +23,16 @@ export class CreateContactDto {
   externalRef?: string;
 }
 
-export class UpdateContactDto {
+export class ContactTimezoneDto {
+  @ApiPropertyOptional({ nullable: true, example: 'Europe/Amsterdam', description: 'IANA zone for quiet hours; null uses the tenant’s' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @Length(1, 64)
+  timezone?: string | null;
+}
+
+export class UpdateContactDto extends ContactTimezoneDto {
   @ApiPropertyOptional({ nullable: true })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -72,6 +81,7 @@ export class ContactResponse {
   @ApiProperty({ example: '+31612345678' }) phoneNumber!: string;
   @ApiProperty({ type: String, nullable: true }) name!: string | null;
   @ApiProperty({ type: String, nullable: true }) externalRef!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'IANA zone for quiet hours' }) timezone!: string | null;
   @ApiProperty({ type: ConsentSummaryResponse }) consent!: ConsentSummaryResponse;
   @ApiProperty({ type: SessionWindowsResponse }) sessionWindow!: SessionWindowsResponse;
   @ApiProperty() createdAt!: string;

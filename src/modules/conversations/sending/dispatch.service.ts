@@ -20,6 +20,8 @@ import { RetryLater } from './retry-later.error';
 import type { SendContent, SendContext } from './send-gate';
 import { SendGates } from './send-gates';
 import { SmsFallback } from './sms-fallback';
+import { QuietHoursPolicy } from './quiet-hours.policy';
+import { ConsentStateService } from '../../consent/consent-state.service';
 
 /** Waits before the 2nd, 3rd and 4th try on one provider; then the message fails or fails over. */
 export const RETRY_DELAYS_MS = [1000, 2000, 4000];
@@ -45,6 +47,8 @@ export class DispatchService {
     private readonly rateLimiter: ProviderRateLimiter,
     private readonly queue: OutboundQueue,
     private readonly fallback: SmsFallback,
+    private readonly quietHours: QuietHoursPolicy,
+    private readonly consentState: ConsentStateService,
     private readonly clock: Clock,
   ) {}
 
@@ -52,6 +56,15 @@ export class DispatchService {
     const message = await this.messages.findOneBy({ id: job.data.messageId });
     if (!message || (message.status !== 'queued' && message.status !== 'sending')) return;
     if (!(await this.previousPartSent(message))) return;
+
+    // Re-checked here: a job promoted or re-enqueued early must still wait for the end of quiet hours.
+    const releaseAt = await this.quietHours.releaseAt(message);
+    if (releaseAt) throw new RetryLater(Math.max(0, releaseAt.getTime() - this.clock.now().getTime()), 'quiet hours');
+    // Consent can change while a message waits: an opt-out since acceptance stops it before the vendor.
+    if (!message.consentExempt && (await this.consentState.state(message.contactId, message.channel)) === 'opted_out') {
+      await this.failWithParts(message, ErrorCode.OptedOut, `The contact opted out of ${message.channel} messages.`);
+      return;
+    }
 
     const provider = await this.providers.findOneBy({ id: message.providerId, active: true });
     if (!provider) {

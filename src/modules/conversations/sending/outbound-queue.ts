@@ -1,7 +1,9 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
+import { Clock } from '../../../common/clock/clock';
 import type { Message, Priority } from '../message.entity';
+import { QuietHoursPolicy } from './quiet-hours.policy';
 
 export const OUTBOUND_QUEUE = 'outbound-messages';
 export const DISPATCH_JOB = 'dispatch';
@@ -23,12 +25,25 @@ const BULL_PRIORITY: Record<Priority, number> = { high: 1, normal: 2, low: 3 };
 @Injectable()
 export class OutboundQueue {
   private readonly logger = new Logger(OutboundQueue.name);
-  constructor(@InjectQueue(OUTBOUND_QUEUE) readonly queue: Queue<DispatchJob>) {}
+  constructor(
+    @InjectQueue(OUTBOUND_QUEUE) readonly queue: Queue<DispatchJob>,
+    private readonly quietHours: QuietHoursPolicy,
+    private readonly clock: Clock,
+  ) {}
 
-  /** Returns false when Redis refused the job: the message stays queued and the sweep retries it. */
+  /**
+   * Returns false when Redis refused the job: the message stays queued and the sweep retries it. Inside
+   * quiet hours the job is delayed until they end.
+   */
   async enqueue(message: Message): Promise<boolean> {
     try {
-      await this.queue.add(DISPATCH_JOB, { messageId: message.id }, { jobId: message.id, priority: BULL_PRIORITY[message.priority] });
+      const releaseAt = await this.quietHours.releaseAt(message);
+      const delay = releaseAt ? Math.max(0, releaseAt.getTime() - this.clock.now().getTime()) : 0;
+      await this.queue.add(
+        DISPATCH_JOB,
+        { messageId: message.id },
+        { jobId: message.id, priority: BULL_PRIORITY[message.priority], ...(delay > 0 ? { delay } : {}) },
+      );
       return true;
     } catch (e) {
       this.logger.warn({ messageId: message.id, err: e }, 'could not enqueue; the recovery sweep will');

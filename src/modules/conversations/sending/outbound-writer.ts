@@ -59,6 +59,7 @@ export class OutboundWriter {
           type: content.type,
           priority: context.priority,
           providerPinned: options.providerPinned ?? false,
+          consentExempt: context.bypassConsent ?? false,
           text,
           template: content.type === 'template' ? content.template : null,
           media: content.type === 'media' ? content.media : null,

@@ -26,6 +26,8 @@ export interface SendContext {
   vendorTemplateId?: string;
   /** Acknowledgements of a keyword (STOP/START) are sent whatever the consent state, once. */
   bypassConsent?: boolean;
+  /** Set by the opt-out gate, so the opt-in gate reads the ledger once. */
+  consentState?: 'opted_in' | 'opted_out' | 'unknown';
   now: Date;
 }
 

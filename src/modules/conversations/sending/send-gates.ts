@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../common/errors/domain-error';
 import { ErrorCode } from '../../../common/errors/error-code';
+import { OptInGate, OptOutGate } from '../../consent/consent.gates';
 import type { SendContext, SendGate } from './send-gate';
 import { SessionWindowGate } from './session-window.gate';
 
@@ -12,8 +13,8 @@ import { SessionWindowGate } from './session-window.gate';
 export class SendGates {
   private readonly gates: SendGate[];
 
-  constructor(sessionWindow: SessionWindowGate) {
-    this.gates = [sessionWindow];
+  constructor(optOut: OptOutGate, sessionWindow: SessionWindowGate, optIn: OptInGate) {
+    this.gates = [optOut, sessionWindow, optIn];
   }
 
   async check(context: SendContext): Promise<void> {

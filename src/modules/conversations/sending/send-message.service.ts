@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../../common/clock/clock';
-import { ConflictError, ValidationFailedError } from '../../../common/errors/domain-error';
+import { ConflictError, DomainError, ValidationFailedError } from '../../../common/errors/domain-error';
 import { normalizePhoneNumber } from '../../../common/phone/phone-number';
 import { isUniqueViolation } from '../../../database/postgres-errors';
 import { ProviderSelector } from '../../providers/provider-selector.service';
 import { ContactsService } from '../contacts.service';
+import { ConversationsService } from '../conversations.service';
 import type { SendMessageDto } from '../dto/message.dto';
 import { Message } from '../message.entity';
 import { OutboundWriter } from './outbound-writer';
@@ -21,14 +22,18 @@ import { characterCount, SMS_MAX_CHARACTERS } from './sms-segments';
  */
 @Injectable()
 export class SendMessageService {
+  private readonly logger = new Logger(SendMessageService.name);
+
   constructor(
     @InjectRepository(Message) private readonly messages: Repository<Message>,
     private readonly contacts: ContactsService,
     private readonly selector: ProviderSelector,
     private readonly gates: SendGates,
     private readonly writer: OutboundWriter,
+    private readonly conversations: ConversationsService,
     private readonly clock: Clock,
   ) {}
+
 
   async send(tenantId: string, dto: SendMessageDto, idempotencyKey?: string): Promise<Message> {
     const content = contentOf(dto);
@@ -63,6 +68,33 @@ export class SendMessageService {
       }
       throw e;
     }
+  }
+
+  /**
+   * Answers a consent keyword in the conversation it came in: through that conversation's provider, at
+   * once, whatever the consent state (the customer just asked for it). Still subject to the WhatsApp window.
+   */
+  async sendAcknowledgement(tenantId: string, conversationId: string, text: string): Promise<Message | null> {
+    const conversation = await this.conversations.get(tenantId, conversationId);
+    const context: SendContext = {
+      tenantId,
+      contact: await this.contacts.get(tenantId, conversation.contactId),
+      channel: conversation.channel,
+      content: { type: 'text', text },
+      priority: 'high',
+      candidates: await this.selector.selectProviders(tenantId, conversation.channel, conversation.providerId),
+      bypassConsent: true,
+      now: this.clock.now(),
+    };
+    try {
+      await this.gates.check(context);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      this.logger.warn({ conversationId, refusal: e.code }, 'keyword acknowledgement not sent');
+      return null;
+    }
+    const [first] = await this.writer.write(context, { providerPinned: true });
+    return first;
   }
 
   private async replay(tenantId: string, idempotencyKey: string, requestHash: string): Promise<Message | null> {

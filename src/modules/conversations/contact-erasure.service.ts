@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditLogService } from '../../common/audit/audit-log.service';
+import { NotFoundError } from '../../common/errors/domain-error';
+import { ConsentService } from '../consent/consent.service';
+import { Contact } from './contact.entity';
+
+export interface ErasureCounts {
+  consentRecords: number;
+  messages: number;
+  conversations: number;
+  webhookEvents: number;
+}
+
+/**
+ * GDPR erasure: a contact and everything about them (consent records, conversations, messages, parked
+ * statuses, and stored vendor deliveries that carry their number) go in one transaction. The audit row
+ * keeps counts only, no personal data and no id that leads back to the person.
+ */
+@Injectable()
+export class ContactErasureService {
+  private readonly logger = new Logger(ContactErasureService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly consent: ConsentService,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  /** The API's DELETE /contacts/:id: the contact must belong to the tenant. */
+  async erase(tenantId: string, contactId: string, actor: string): Promise<ErasureCounts> {
+    const contact = await this.dataSource.getRepository(Contact).findOneBy({ id: contactId, tenantId });
+    if (!contact) throw new NotFoundError('Contact');
+    return this.eraseContact(contact, actor);
+  }
+
+  /** For CRM integrations: erase a contact the CRM deleted, by Parley's contact id. */
+  async onContactDeleted(contactId: string): Promise<ErasureCounts | null> {
+    const contact = await this.dataSource.getRepository(Contact).findOneBy({ id: contactId });
+    return contact ? this.eraseContact(contact, 'integration') : null;
+  }
+
+  private async eraseContact(contact: Contact, actor: string): Promise<ErasureCounts> {
+    const digits = contact.phoneNumber.replace(/\D/g, '');
+    const counts = await this.dataSource.transaction(async (manager) => {
+      const consentRecords = await this.consent.erase(manager, contact.id);
+      await manager.query(
+        `DELETE FROM pending_status_update p USING message m
+         WHERE m.contact_id = $1 AND p.provider_id = m.provider_id AND p.vendor_message_id = m.vendor_message_id`,
+        [contact.id],
+      );
+      const [, messages] = await manager.query<[unknown, number]>('DELETE FROM message WHERE contact_id = $1', [contact.id]);
+      const [, conversations] = await manager.query<[unknown, number]>('DELETE FROM conversation WHERE contact_id = $1', [contact.id]);
+      // Raw deliveries are personal data too: those that carry the number (as +E.164, digits, or url-encoded).
+      const [, webhookEvents] = await manager.query<[unknown, number]>(
+        `DELETE FROM webhook_event WHERE tenant_id = $1 AND encode(raw_body, 'escape') ~ $2`,
+        [contact.tenantId, `(^|[^0-9])${digits}([^0-9]|$)`],
+      );
+      await manager.query('DELETE FROM contact WHERE id = $1', [contact.id]);
+      const result = { consentRecords, messages, conversations, webhookEvents };
+      await this.audit.record(
+        { tenantId: contact.tenantId, actor, action: 'contact.erased', entityType: 'contact', entityId: null, changes: result },
+        manager,
+      );
+      return result;
+    });
+    // Media files would be removed here, after commit; Parley stores media references only, no files.
+    this.logger.log({ tenantId: contact.tenantId, ...counts }, 'contact erased');
+    return counts;
+  }
+}
