@@ -18,16 +18,18 @@ import { DatabaseModule } from './database/database.module';
 import { ConversationsWorkerModule } from './modules/conversations/conversations-worker.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { ProvidersModule } from './modules/providers/providers.module';
+import { TemplatesWorkerModule } from './modules/templates/templates-worker.module';
+import { TemplatesModule } from './modules/templates/templates.module';
 import { WebhooksWorkerModule } from './modules/webhooks/webhooks-worker.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
 /** Modules with controllers and services: every role loads them (api serves them, workers call their services). */
-const FEATURE_MODULES: Imports = [ProvidersModule, ConversationsModule, WebhooksModule];
+const FEATURE_MODULES: Imports = [ProvidersModule, TemplatesModule, ConversationsModule, WebhooksModule];
 
 /** Queue processors and crons: only processes with APP_ROLE worker or all load them. */
-const WORKER_MODULES: Imports = [ConversationsWorkerModule, WebhooksWorkerModule];
+const WORKER_MODULES: Imports = [ConversationsWorkerModule, WebhooksWorkerModule, TemplatesWorkerModule];
 
 /** Infrastructure every process needs: config, logs, database, Redis, queues. */
 export function infrastructureModules(config: AppConfig): Imports {

@@ -10,6 +10,8 @@ import {
   metaProvider,
   metaSent,
   optIn,
+  serveMetaTemplates,
+  syncMetaTemplates,
   twilioSmsProvider,
   waitForStatus,
   type CreatedProvider,
@@ -32,6 +34,7 @@ describe('consent and compliance', () => {
     meta = await FakeVendor.start();
     twilio = await FakeVendor.start();
     meta.on('POST', SEND_PATH, (req) => metaSent(`wamid.out-${req.json().type}-${Math.random().toString(16).slice(2, 10)}`));
+    serveMetaTemplates(meta);
     twilio.on('POST', /Messages\.json$/, () => ({ status: 201, json: { sid: `SM${Math.random().toString(16).slice(2, 12)}`, num_segments: '1' } }));
   });
   beforeEach(() => {
@@ -53,7 +56,9 @@ describe('consent and compliance', () => {
 
   async function whatsappTenant(): Promise<{ tenant: TestTenant; provider: CreatedProvider }> {
     const tenant = await t.createTenant();
-    return { tenant, provider: await createProvider(t, tenant, metaProvider(meta.url)) };
+    const provider = await createProvider(t, tenant, metaProvider(meta.url));
+    await syncMetaTemplates(t, tenant);
+    return { tenant, provider };
   }
 
   async function contactByPhone(tenant: TestTenant, phoneNumber: string): Promise<{ id: string; consent: Record<string, string> }> {
@@ -133,7 +138,7 @@ describe('consent and compliance', () => {
       const failed = await waitForStatus(t, tenant, queued.body.id, ['failed', 'sent']);
       expect(failed).toMatchObject({ status: 'failed', errorCode: 'optedOut' });
       await waitFor(async () => sentTexts().length === 1, 10_000);
-      expect(meta.requests.filter((r) => r.json().type === 'template')).toHaveLength(0);
+      expect(meta.requests.filter((r) => r.path === SEND_PATH && r.json().type === 'template')).toHaveLength(0);
     } finally {
       await queue.resume(true);
     }

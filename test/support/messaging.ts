@@ -1,3 +1,5 @@
+import type { FakeVendor } from './fake-vendor';
+import { fixtureJson } from './fixtures';
 import type { TestApp, TestTenant } from './test-app';
 import { waitFor } from './spawn';
 
@@ -113,4 +115,19 @@ export function metaInboundText(from: string, text: string, id: string, at = new
       },
     ],
   });
+}
+
+export const META_TEMPLATES_PATH = '/v21.0/102290129340398/message_templates';
+
+/** Serves ../shared/fixtures/meta/templates-page.json (one page) from a fake Meta. */
+export function serveMetaTemplates(fake: FakeVendor): void {
+  const page = fixtureJson<{ data: unknown[] }>('meta/templates-page.json');
+  fake.on('GET', META_TEMPLATES_PATH, { status: 200, json: { data: page.data } });
+}
+
+/** Runs the tenant's template sync against fake Meta(s) serving the fixture templates (order_update is approved). */
+export async function syncMetaTemplates(t: TestApp, tenant: TestTenant, ...fakes: FakeVendor[]): Promise<void> {
+  for (const fake of fakes) serveMetaTemplates(fake);
+  const res = await t.http().post('/api/v1/admin/templates/sync').set('Authorization', tenant.auth('admin'));
+  if (res.status !== 202 || res.body.failedProviderIds.length > 0) throw new Error(`template sync failed: ${res.status} ${JSON.stringify(res.body)}`);
 }

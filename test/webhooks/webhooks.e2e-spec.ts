@@ -2,7 +2,7 @@ import { WebhookProcessorJob } from '../../src/modules/webhooks/jobs/webhook-pro
 import { WebhookQueue } from '../../src/modules/webhooks/webhook-queue';
 import { FakeVendor } from '../support/fake-vendor';
 import { fixture, fixtureText } from '../support/fixtures';
-import { createProvider, metaProvider, metaSent, optedInContact, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
+import { createProvider, metaProvider, metaSent, optedInContact, syncMetaTemplates, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
 import { metaSignature, twilioSignature } from '../support/signing';
 import { waitFor } from '../support/spawn';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -42,6 +42,7 @@ describe('webhooks', () => {
 
   /** A sent outbound message whose vendor id is `vendorId`. */
   async function sentMessage(tenant: TestTenant, vendorId: string): Promise<string> {
+    await syncMetaTemplates(t, tenant, meta);
     meta.respondWith(metaSent(vendorId));
     const contactId = await optedInContact(t, tenant, '+31612345678');
     const res = await t

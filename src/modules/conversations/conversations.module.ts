@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsentModule } from '../consent/consent.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersModule } from '../providers/providers.module';
+import { TemplatesModule } from '../templates/templates.module';
 import { ContactErasureService } from './contact-erasure.service';
 import { Contact } from './contact.entity';
 import { ContactsController } from './contacts.controller';
@@ -43,6 +44,7 @@ import { SmsFallback } from './sending/sms-fallback';
     }),
     ProvidersModule,
     ConsentModule,
+    TemplatesModule,
   ],
   controllers: [ContactsController, ConversationsController, MessagesController],
   providers: [

@@ -12,6 +12,8 @@ export interface MessageTemplate {
   name: string;
   language: string;
   parameters: string[] | Record<string, string>;
+  /** The chosen provider's id for the template, where its vendor sends by id (Twilio ContentSid). */
+  vendorTemplateId?: string;
 }
 
 export interface MessageMedia {

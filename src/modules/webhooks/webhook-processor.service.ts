@@ -9,6 +9,7 @@ import { SendMessageService } from '../conversations/sending/send-message.servic
 import type { WebhookEvent as VendorEvent } from '../providers/adapters/channel-adapter';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersService } from '../providers/providers.service';
+import { TemplatesService } from '../templates/templates.service';
 import { WebhookEvent } from './webhook-event.entity';
 
 /** After this many failed attempts an event is `dead` (listed for admins, replayable). */
@@ -38,6 +39,7 @@ export class WebhookProcessorService {
     private readonly statuses: MessageStatusService,
     private readonly keywords: ConsentKeywordsService,
     private readonly sender: SendMessageService,
+    private readonly templates: TemplatesService,
     private readonly clock: Clock,
   ) {}
 
@@ -106,6 +108,8 @@ export class WebhookProcessorService {
         }
       } else if (vendorEvent.kind === 'status') {
         await this.statuses.applyStatus(manager, provider.id, vendorEvent);
+      } else {
+        await this.templates.applyStatusEvent(manager, provider, vendorEvent);
       }
     }
     return acknowledgements;

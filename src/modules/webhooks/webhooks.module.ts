@@ -5,6 +5,7 @@ import { ConsentModule } from '../consent/consent.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersModule } from '../providers/providers.module';
+import { TemplatesModule } from '../templates/templates.module';
 import { WebhookEvent } from './webhook-event.entity';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -23,6 +24,7 @@ import { WebhooksController } from './webhooks.controller';
     ProvidersModule,
     ConversationsModule,
     ConsentModule,
+    TemplatesModule,
   ],
   controllers: [WebhooksController, WebhookEventsController],
   providers: [WebhookIngestService, WebhookQueue, WebhookProcessorService, WebhookEventsService],

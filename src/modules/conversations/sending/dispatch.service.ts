@@ -115,11 +115,12 @@ export class DispatchService {
   /** Moves the message to the next provider that passes the gates, or fails it when there is none. */
   private async failOver(job: Job<DispatchJob>, message: Message, error: VendorError): Promise<void> {
     const tried = [...new Set([...(job.data.triedProviderIds ?? []), message.providerId])];
-    const next = message.providerPinned ? undefined : await this.nextProvider(message, tried);
-    if (!next) {
+    const chosen = message.providerPinned ? undefined : await this.nextProvider(message, tried);
+    if (!chosen) {
       await this.failWithParts(message, ErrorCode.VendorUnavailable, error.message);
       return;
     }
+    const next = chosen.provider;
     await this.messages.manager.transaction(async (manager) => {
       const conversation = await this.conversations.findOrOpen(manager, {
         tenantId: message.tenantId,
@@ -127,10 +128,13 @@ export class DispatchService {
         channel: message.channel,
         providerId: next.id,
       });
+      // The next provider's template may carry another vendor id (and render differently).
+      const template = message.template ? { ...message.template, vendorTemplateId: chosen.context.vendorTemplateId } : null;
       await manager.query(
-        `UPDATE message SET provider_id = $2, conversation_id = $3, status = 'queued', queued_at = $4, updated_at = now()
+        `UPDATE message SET provider_id = $2, conversation_id = $3, status = 'queued', queued_at = $4, updated_at = now(),
+                template = $5, text = coalesce($6, text)
          WHERE id = $1 AND status IN ('queued', 'sending')`,
-        [message.id, next.id, conversation.id, this.clock.now()],
+        [message.id, next.id, conversation.id, this.clock.now(), template ? JSON.stringify(template) : null, chosen.context.renderedText ?? null],
       );
       await manager.query('UPDATE conversation SET last_message_at = now() WHERE id = $1', [conversation.id]);
     });
@@ -139,7 +143,8 @@ export class DispatchService {
     throw new RetryLater(0, `failing over from provider ${message.providerId}`);
   }
 
-  private async nextProvider(message: Message, tried: string[]): Promise<ChannelProvider | undefined> {
+  /** The next provider that passes the gates, with what the gates worked out for it (template id, rendering). */
+  private async nextProvider(message: Message, tried: string[]): Promise<{ provider: ChannelProvider; context: SendContext } | undefined> {
     const candidates = (await this.selector.selectProviders(message.tenantId, message.channel)).filter((p) => !tried.includes(p.id));
     if (candidates.length === 0) return undefined;
     const contact = await this.contacts.findOneByOrFail({ id: message.contactId });
@@ -154,7 +159,7 @@ export class DispatchService {
     };
     try {
       await this.gates.check(context);
-      return context.candidates[0];
+      return { provider: context.candidates[0], context };
     } catch (e) {
       if (e instanceof DomainError) return undefined;
       throw e;

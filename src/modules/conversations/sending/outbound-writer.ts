@@ -61,7 +61,7 @@ export class OutboundWriter {
           providerPinned: options.providerPinned ?? false,
           consentExempt: context.bypassConsent ?? false,
           text,
-          template: content.type === 'template' ? content.template : null,
+          template: content.type === 'template' ? { ...content.template, vendorTemplateId: context.vendorTemplateId } : null,
           media: content.type === 'media' ? content.media : null,
           payload: null,
           idempotencyKey: index === 0 ? (options.idempotencyKey ?? null) : null,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../common/errors/domain-error';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { OptInGate, OptOutGate } from '../../consent/consent.gates';
+import { TemplateGate } from '../../templates/template.gate';
 import type { SendContext, SendGate } from './send-gate';
 import { SessionWindowGate } from './session-window.gate';
 
@@ -13,8 +14,8 @@ import { SessionWindowGate } from './session-window.gate';
 export class SendGates {
   private readonly gates: SendGate[];
 
-  constructor(optOut: OptOutGate, sessionWindow: SessionWindowGate, optIn: OptInGate) {
-    this.gates = [optOut, sessionWindow, optIn];
+  constructor(optOut: OptOutGate, sessionWindow: SessionWindowGate, optIn: OptInGate, template: TemplateGate) {
+    this.gates = [optOut, sessionWindow, optIn, template];
   }
 
   async check(context: SendContext): Promise<void> {

@@ -7,6 +7,7 @@ import type {
   CredentialSpec,
   DeliveryStatus,
   ErrorClassification,
+  NewTemplate,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -22,6 +23,7 @@ const DEFAULT_STATUS_DELAY_MS = 200;
 interface SandboxWebhookBody {
   messages?: { id: string; from: string; to?: string; text: string; timestamp: string; profileName?: string }[];
   statuses?: { id: string; status: DeliveryStatus; timestamp: string }[];
+  templates?: { id: string; name: string; language: string; status: string; timestamp: string }[];
 }
 
 /**
@@ -64,6 +66,18 @@ export class SandboxAdapter implements ChannelAdapter {
     return Promise.resolve({ vendorMessageId });
   }
 
+  /** New templates are pending at first and approved a moment later, by a signed webhook like a real vendor's. */
+  createTemplate(p: ProviderContext, template: NewTemplate): Promise<{ vendorTemplateId: string; status: string }> {
+    const vendorTemplateId = `sandbox.tpl.${randomUUID()}`;
+    const delay = Number(p.credentials.statusDelayMs ?? DEFAULT_STATUS_DELAY_MS);
+    setTimeout(() => {
+      void this.post(p, {
+        templates: [{ id: vendorTemplateId, name: template.name, language: template.language, status: 'APPROVED', timestamp: new Date().toISOString() }],
+      });
+    }, delay).unref();
+    return Promise.resolve({ vendorTemplateId, status: 'PENDING' });
+  }
+
   /** A simulated customer message, signed and posted through the real webhook endpoint. */
   async simulateInbound(p: ProviderContext, inbound: { from: string; text: string; profileName?: string }): Promise<string> {
     const id = `sandbox.in.${randomUUID()}`;
@@ -96,6 +110,16 @@ export class SandboxAdapter implements ChannelAdapter {
       ),
       ...(body.statuses ?? []).map(
         (s): WebhookEvent => ({ kind: 'status', vendorMessageId: s.id, status: s.status, timestamp: new Date(s.timestamp) }),
+      ),
+      ...(body.templates ?? []).map(
+        (t): WebhookEvent => ({
+          kind: 'template-status',
+          vendorTemplateId: t.id,
+          name: t.name,
+          language: t.language,
+          status: t.status,
+          timestamp: new Date(t.timestamp),
+        }),
       ),
     ];
   }
