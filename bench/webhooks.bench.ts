@@ -20,6 +20,7 @@ import { TokenService } from '../src/auth/token.service';
 import { TenantService } from '../src/common/tenancy/tenant.service';
 import { loadConfig } from '../src/config/app-config';
 import { prepareDatabase } from '../src/database/prepare-database';
+import { metaInboundText } from '../test/support/messaging';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -40,34 +41,7 @@ let sequence = 0;
 function metaDelivery(): { body: string; phone: string } {
   sequence += 1;
   const phone = `3161${String(sequence).padStart(7, '0')}`;
-  const body = JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              contacts: [{ profile: { name: `Bench ${sequence}` }, wa_id: phone }],
-              messages: [
-                {
-                  from: phone,
-                  id: `wamid.bench-${process.pid}-${sequence}`,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: 'text',
-                  text: { body: 'benchmark' },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  return { body, phone: `+${phone}` };
+  return { body: metaInboundText(phone, 'benchmark', `wamid.bench-${process.pid}-${sequence}`), phone: `+${phone}` };
 }
 
 const sign = (body: string) => `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`;

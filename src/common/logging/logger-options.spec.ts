@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { loggerOptions, maskPhoneNumbers } from './logger-options';
+import { loggerOptions, maskPhoneNumbers, redactQuerySecrets } from './logger-options';
 
 describe('maskPhoneNumbers', () => {
   it('masks E.164, spaced and bare international numbers', () => {
@@ -43,5 +43,15 @@ describe('log redaction', () => {
     expect(text).not.toContain('31612345678');
     expect(line.msg).toBe('sending to +*******5678');
     expect((line.message as { to: string }).to).toBe('+*******5678');
+  });
+});
+
+describe('redactQuerySecrets', () => {
+  it('hides shared secrets vendors put in webhook URLs', () => {
+    expect(redactQuerySecrets('/webhooks/sms/p1?secret=s3cr3t&x=1')).toBe('/webhooks/sms/p1?secret=[redacted]&x=1');
+    expect(redactQuerySecrets('/webhooks/whatsapp/p1?hub.mode=subscribe&hub.verify_token=abc&hub.challenge=1')).toBe(
+      '/webhooks/whatsapp/p1?hub.mode=subscribe&hub.verify_token=[redacted]&hub.challenge=1',
+    );
+    expect(redactQuerySecrets('/api/v1/contacts?q=secret')).toBe('/api/v1/contacts?q=secret');
   });
 });

@@ -50,7 +50,7 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): 
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: maskPhoneNumbers(decodeURIComponentSafe(req.url)),
+          url: maskPhoneNumbers(redactQuerySecrets(decodeURIComponentSafe(req.url))),
         }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
@@ -63,6 +63,11 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): 
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
     },
   };
+}
+
+/** Shared secrets some vendors put in webhook URLs (CM.com `secret`, Meta's handshake `hub.verify_token`). */
+export function redactQuerySecrets(url: string): string {
+  return url.replace(/([?&](?:secret|token|hub\.verify_token|api_?key)=)[^&#]*/gi, '$1[redacted]');
 }
 
 function decodeURIComponentSafe(text: string): string {

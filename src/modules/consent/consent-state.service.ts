@@ -17,14 +17,15 @@ export class ConsentStateService {
     return latest?.status ?? 'unknown';
   }
 
-  async summary(contactId: string): Promise<ConsentSummary> {
-    const rows = await this.records.query<{ channel: Channel; status: ConsentStatus }[]>(
-      `SELECT DISTINCT ON (channel) channel, status FROM messaging_consent_record
-       WHERE contact_id = $1 ORDER BY channel, seq DESC`,
-      [contactId],
+  /** The state per channel of each contact (one query for a whole page). */
+  async summaries(contactIds: string[]): Promise<Map<string, ConsentSummary>> {
+    const result = new Map<string, ConsentSummary>(contactIds.map((id) => [id, { whatsapp: 'unknown', sms: 'unknown' }]));
+    const rows = await this.records.query<{ contact_id: string; channel: Channel; status: ConsentStatus }[]>(
+      `SELECT DISTINCT ON (contact_id, channel) contact_id, channel, status FROM messaging_consent_record
+       WHERE contact_id = ANY($1) ORDER BY contact_id, channel, seq DESC`,
+      [contactIds],
     );
-    const summary: ConsentSummary = { whatsapp: 'unknown', sms: 'unknown' };
-    for (const row of rows) summary[row.channel] = row.status;
-    return summary;
+    for (const row of rows) result.get(row.contact_id)![row.channel] = row.status;
+    return result;
   }
 }

@@ -28,7 +28,7 @@ export class ContactsController {
   @ApiOkResponse({ type: ContactListResponse })
   async search(@TenantId() tenantId: string, @Query() query: ContactQueryDto): Promise<ContactListResponse> {
     const page = await this.contacts.search(tenantId, query);
-    return { items: await Promise.all(page.items.map((c) => this.contacts.toResponse(c))), nextCursor: page.nextCursor };
+    return { items: await this.contacts.toResponses(page.items), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

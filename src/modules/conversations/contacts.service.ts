@@ -96,23 +96,35 @@ export class ContactsService {
   }
 
   async toResponse(contact: Contact): Promise<ContactResponse> {
-    const [consent, lastInbound] = await Promise.all([
-      this.consent.summary(contact.id),
+    const [response] = await this.toResponses([contact]);
+    return response;
+  }
+
+  /** Consent summaries and session windows for a page of contacts in two queries, not two per contact. */
+  async toResponses(contacts: Contact[]): Promise<ContactResponse[]> {
+    if (contacts.length === 0) return [];
+    const ids = contacts.map((c) => c.id);
+    const [summaries, lastInbound] = await Promise.all([
+      this.consent.summaries(ids),
       this.conversations
         .createQueryBuilder('c')
-        .select('max(c.lastInboundAt)', 'at')
-        .where('c.contactId = :contactId AND c.channel = :channel', { contactId: contact.id, channel: 'whatsapp' })
-        .getRawOne<{ at: Date | null }>(),
+        .select('c.contactId', 'contactId')
+        .addSelect('max(c.lastInboundAt)', 'at')
+        .where('c.contactId IN (:...ids) AND c.channel = :channel', { ids, channel: 'whatsapp' })
+        .groupBy('c.contactId')
+        .getRawMany<{ contactId: string; at: Date | null }>(),
     ]);
-    return {
+    const inboundByContact = new Map(lastInbound.map((row) => [row.contactId, row.at ? new Date(row.at) : null]));
+    const now = this.clock.now();
+    return contacts.map((contact) => ({
       id: contact.id,
       phoneNumber: contact.phoneNumber,
       name: contact.name,
       externalRef: contact.externalRef,
       timezone: contact.timezone,
-      consent,
-      sessionWindow: { whatsapp: sessionWindow(lastInbound?.at ? new Date(lastInbound.at) : null, this.clock.now()) },
+      consent: summaries.get(contact.id)!,
+      sessionWindow: { whatsapp: sessionWindow(inboundByContact.get(contact.id) ?? null, now) },
       createdAt: contact.createdAt.toISOString(),
-    };
+    }));
   }
 }

@@ -12,17 +12,8 @@ import { ProvidersService } from '../providers/providers.service';
 import { WebhookQueue } from './webhook-queue';
 import { timeOrderedId } from '../../common/ids/time-ordered-id';
 
-/** Headers worth keeping with an event (for support and audits); never credentials. */
-const KEPT_HEADERS = [
-  'content-type',
-  'user-agent',
-  'x-forwarded-for',
-  'i-twilio-idempotency-token',
-  'x-twilio-signature',
-  'x-hub-signature-256',
-  'messagebird-signature-jwt',
-  'x-parley-signature',
-];
+/** Headers never stored with an event: they carry credentials (ours or the vendor's bearer tokens). */
+const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-parley-webhook-secret']);
 /** Query parameters that carry a shared secret (CM.com) are not stored. */
 const SECRET_QUERY_PARAMETERS = ['secret'];
 
@@ -114,9 +105,8 @@ function unavailable(): DomainError {
 
 function keptHeaders(headers: Record<string, string | undefined>): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
-    const value = headers[name];
-    if (value !== undefined) kept[name] = value;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !DROPPED_HEADERS.has(name)) kept[name] = value;
   }
   return kept;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { VENDORS } from '../adapters/adapter-registry';
 import { CHANNELS, type Channel, PROVIDER_KINDS, type ProviderKind } from '../provider-kind';
@@ -74,71 +74,8 @@ export class CreateProviderDto {
   rateLimitPerSecond?: number;
 }
 
-export class UpdateProviderDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 100)
-  name?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 32)
-  phoneNumber?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
-  priority?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  active?: boolean;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 512)
-  webhookSecret?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 256)
-  verifyToken?: string;
-
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string', nullable: true },
-    description: 'Merged into the stored credentials; `null` removes an optional field.',
-  })
-  @IsOptional()
-  @IsObject()
-  credentials?: Record<string, unknown>;
-
-  @ApiPropertyOptional({
-    type: [String],
-    nullable: true,
-    description: 'Only accept inbound messages from these numbers (E.164); others are dropped and logged',
-  })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  allowedNumbers?: string[] | null;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  rateLimitPerSecond?: number;
-}
+/** Any field of a new provider but its kind and vendor (a different vendor is a new provider); credentials merge. */
+export class UpdateProviderDto extends PartialType(OmitType(CreateProviderDto, ['kind', 'vendor'] as const)) {}
 
 export class ProviderResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
