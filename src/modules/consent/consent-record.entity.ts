@@ -1,4 +1,6 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Generated, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Tenant } from '../../common/tenancy/tenant.entity';
+import { Contact } from '../conversations/contact.entity';
 import type { Channel } from '../providers/provider-kind';
 
 export const CONSENT_STATUSES = ['opted_in', 'opted_out'] as const;
@@ -8,19 +10,41 @@ export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 
 /** One entry of the append-only consent ledger (the database refuses updates and stray deletes). */
 @Entity('messaging_consent_record')
+// Checks, indexes and keys mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
+// The append-only triggers stay in the migration: TypeORM neither declares nor diffs triggers.
+@Check('messaging_consent_record_channel_check', `channel IN ('whatsapp', 'sms')`)
+@Check('messaging_consent_record_status_check', `status IN ('opted_in', 'opted_out')`)
+@Check('messaging_consent_record_source_check', `source IN ('keyword', 'agent', 'api', 'import')`)
+@Unique('messaging_consent_record_seq_key', ['seq'])
+@Index('consent_state_idx', ['contactId', 'channel', 'seq'])
 export class ConsentRecord {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'messaging_consent_record_pkey' })
   id!: string;
 
-  /** Insertion order; the highest per contact and channel is the current state. */
-  @Column({ type: 'bigint', insert: false, update: false })
+  /**
+   * Insertion order; the highest per contact and channel is the current state.
+   * `GENERATED ALWAYS AS IDENTITY` in the migration: @Generated has no 'identity' strategy for a non-primary
+   * column, so 'increment' marks it database-generated (what TypeORM compares).
+   */
+  @Column({ type: 'bigint', generatedIdentity: 'ALWAYS', insert: false, update: false })
+  @Generated('increment')
   seq!: string;
 
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
 
+  /** Declares the foreign key only; use `tenantId`. */
+  @ManyToOne(() => Tenant, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'messaging_consent_record_tenant_id_fkey' })
+  tenant?: Tenant;
+
   @Column('uuid', { name: 'contact_id' })
   contactId!: string;
+
+  /** Declares the foreign key only; use `contactId`. */
+  @ManyToOne(() => Contact, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'contact_id', foreignKeyConstraintName: 'messaging_consent_record_contact_id_fkey' })
+  contact?: Contact;
 
   @Column('text')
   channel!: Channel;

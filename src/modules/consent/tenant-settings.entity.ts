@@ -1,9 +1,20 @@
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, OneToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Tenant } from '../../common/tenancy/tenant.entity';
 
 @Entity('tenant_settings')
+// Checks and keys mirror the migrations, which own the schema.
+@Check('tenant_settings_retention_days_check', 'retention_days IS NULL OR retention_days > 0')
+@Check('tenant_settings_quiet_hours_start_check', `quiet_hours_start ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'`)
+@Check('tenant_settings_quiet_hours_end_check', `quiet_hours_end ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'`)
+@Check('tenant_settings_quiet_hours_check', '(quiet_hours_start IS NULL) = (quiet_hours_end IS NULL)')
 export class TenantSettingsRow {
-  @PrimaryColumn('uuid', { name: 'tenant_id' })
+  @PrimaryColumn('uuid', { name: 'tenant_id', primaryKeyConstraintName: 'tenant_settings_pkey' })
   tenantId!: string;
+
+  /** Declares the foreign key only; use `tenantId`. */
+  @OneToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'tenant_settings_tenant_id_fkey' })
+  tenant?: Tenant;
 
   @Column('text', { name: 'opt_out_keywords', array: true })
   optOutKeywords!: string[];

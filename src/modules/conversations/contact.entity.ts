@@ -1,12 +1,25 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Tenant } from '../../common/tenancy/tenant.entity';
 
 @Entity('contact')
+// Checks, indexes and keys mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
+@Check('contact_phone_number_check', `phone_number ~ '^\\+[1-9][0-9]{5,14}$'`)
+@Unique('contact_phone_unique', ['tenantId', 'phoneNumber'])
+@Index('contact_list_idx', ['tenantId', 'createdAt', 'id'])
+@Index('contact_external_ref_idx', ['tenantId', 'externalRef'], { where: 'external_ref IS NOT NULL' })
+// A GIN trigram index on name (`USING gin (name gin_trgm_ops)`), which TypeORM cannot declare: left to the migration.
+@Index('contact_name_trgm_idx', { synchronize: false })
 export class Contact {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'contact_pkey' })
   id!: string;
 
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
+
+  /** Declares the foreign key only; use `tenantId`. */
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'contact_tenant_id_fkey' })
+  tenant?: Tenant;
 
   /** E.164, unique per tenant. */
   @Column('text', { name: 'phone_number' })

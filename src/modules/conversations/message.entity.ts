@@ -1,5 +1,20 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Generated,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Tenant } from '../../common/tenancy/tenant.entity';
+import { ChannelProvider } from '../providers/channel-provider.entity';
 import type { Channel } from '../providers/provider-kind';
+import { Contact } from './contact.entity';
+import { Conversation } from './conversation.entity';
 
 export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -34,23 +49,72 @@ export type MessagePayload =
   | { reply: { id?: string; title: string } }
   | { unsupportedType: string };
 
+/** What the vendor said about billing (status webhooks), merged in by MessageStatusService. */
+export interface MessagePricing {
+  billable?: boolean;
+  category?: string;
+  pricingModel?: string;
+}
+
 @Entity('message')
+// Checks, indexes, keys and defaults mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
+@Check('message_channel_check', `channel IN ('whatsapp', 'sms')`)
+@Check('message_direction_check', `direction IN ('outbound', 'inbound')`)
+@Check('message_status_check', `status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received')`)
+@Check('message_type_check', `type IN ('text', 'template', 'media', 'location', 'interactive', 'unsupported')`)
+@Check('message_priority_check', `priority IN ('high', 'normal', 'low')`)
+@Check(
+  'message_parts_check',
+  `(split_group_id IS NULL AND part_index IS NULL AND part_count IS NULL)
+   OR (split_group_id IS NOT NULL AND part_index >= 0 AND part_count > part_index)`,
+)
+@Index('message_vendor_id_unique', ['providerId', 'vendorMessageId'], { unique: true, where: 'vendor_message_id IS NOT NULL' })
+@Index('message_idempotency_unique', ['tenantId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
+@Index('message_conversation_idx', ['conversationId', 'createdAt', 'id'])
+@Index('message_queued_idx', ['queuedAt'], { where: `status = 'queued'` })
+@Index('message_contact_idx', ['contactId'])
+@Index('message_split_group_idx', ['splitGroupId', 'partIndex'], { where: 'split_group_id IS NOT NULL' })
+@Index('message_retention_idx', ['tenantId', 'createdAt'])
 export class Message {
-  /** Assigned by Parley as a time-ordered id (timeOrderedId), so a conversation lists in write order. */
-  @PrimaryColumn('uuid')
+  /**
+   * Assigned by Parley as a time-ordered id (timeOrderedId), so a conversation lists in write order.
+   * `@Generated` only mirrors the column's gen_random_uuid() default; inserts still pass the id.
+   */
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'message_pkey' })
+  @Generated('uuid')
   id!: string;
 
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
 
+  /** Declares the foreign key only; use `tenantId`. */
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'message_tenant_id_fkey' })
+  tenant?: Tenant;
+
   @Column('uuid', { name: 'conversation_id' })
   conversationId!: string;
+
+  /** Declares the foreign key only; use `conversationId`. */
+  @ManyToOne(() => Conversation, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'message_conversation_id_fkey' })
+  conversation?: Conversation;
 
   @Column('uuid', { name: 'contact_id' })
   contactId!: string;
 
+  /** Declares the foreign key only; use `contactId`. */
+  @ManyToOne(() => Contact, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'contact_id', foreignKeyConstraintName: 'message_contact_id_fkey' })
+  contact?: Contact;
+
   @Column('uuid', { name: 'provider_id' })
   providerId!: string;
+
+  /** Declares the foreign key only; use `providerId`. */
+  @ManyToOne(() => ChannelProvider, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'provider_id', foreignKeyConstraintName: 'message_provider_id_fkey' })
+  provider?: ChannelProvider;
 
   @Column('text')
   channel!: Channel;
@@ -64,15 +128,15 @@ export class Message {
   @Column('text')
   type!: MessageType;
 
-  @Column('text')
+  @Column('text', { default: 'normal' })
   priority!: Priority;
 
   /** A keyword acknowledgement: goes out whatever the consent state. */
-  @Column('boolean', { name: 'consent_exempt' })
+  @Column('boolean', { name: 'consent_exempt', default: false })
   consentExempt!: boolean;
 
   /** The sender chose the provider: no failover to another one. */
-  @Column('boolean', { name: 'provider_pinned' })
+  @Column('boolean', { name: 'provider_pinned', default: false })
   providerPinned!: boolean;
 
   /** Body; the caption of media; the rendered text of a template (what the customer saw). */
@@ -111,6 +175,11 @@ export class Message {
   @Column('uuid', { name: 'fallback_for_message_id', nullable: true })
   fallbackForMessageId!: string | null;
 
+  /** Declares the foreign key only; use `fallbackForMessageId`. */
+  @ManyToOne(() => Message, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'fallback_for_message_id', foreignKeyConstraintName: 'message_fallback_for_message_id_fkey' })
+  fallbackFor?: Message;
+
   @Column('text', { name: 'error_code', nullable: true })
   errorCode!: string | null;
 
@@ -130,7 +199,11 @@ export class Message {
   @Column('numeric', { name: 'cost_eur', precision: 20, scale: 8, nullable: true })
   costEur!: string | null;
 
-  @Column('integer')
+  /** Written by SQL in MessageStatusService (merged per status update). */
+  @Column('jsonb', { nullable: true })
+  pricing!: MessagePricing | null;
+
+  @Column('integer', { default: 0 })
   attempts!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })

@@ -1,14 +1,37 @@
-import { Column, CreateDateColumn, DeleteDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  DeleteDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Tenant } from '../../common/tenancy/tenant.entity';
 import type { Channel, ProviderKind } from './provider-kind';
 
 /** A vendor account a tenant sends and receives through. Secrets are sealed, bound to the row id. */
 @Entity('channel_provider')
+// Checks, indexes, keys and defaults mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
+@Check('channel_provider_kind_check', `kind IN ('whatsapp-cloud-api', 'whatsapp-bsp', 'sms')`)
+@Check('channel_provider_channel_check', `channel IN ('whatsapp', 'sms')`)
+@Check('channel_provider_rate_limit_per_second_check', 'rate_limit_per_second > 0')
+@Index('channel_provider_selection_idx', ['tenantId', 'channel', 'priority', 'createdAt'], { where: 'active AND deleted_at IS NULL' })
+@Index('channel_provider_list_idx', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
 export class ChannelProvider {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'channel_provider_pkey' })
   id!: string;
 
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
+
+  /** Declares the foreign key only; use `tenantId`. */
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'channel_provider_tenant_id_fkey' })
+  tenant?: Tenant;
 
   @Column('text')
   name!: string;
@@ -26,10 +49,10 @@ export class ChannelProvider {
   phoneNumber!: string;
 
   /** Lower wins. */
-  @Column('integer')
+  @Column('integer', { default: 100 })
   priority!: number;
 
-  @Column('boolean')
+  @Column('boolean', { default: true })
   active!: boolean;
 
   @Column('integer', { name: 'rate_limit_per_second' })

@@ -1,19 +1,37 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Tenant } from '../../common/tenancy/tenant.entity';
+import { ChannelProvider } from '../providers/channel-provider.entity';
 
 export const WEBHOOK_EVENT_STATUSES = ['pending', 'processed', 'failed', 'dead'] as const;
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 
 /** One vendor delivery, stored (verified, deduplicated) before it was acknowledged. */
 @Entity('webhook_event')
+// Checks, indexes, keys and defaults mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
+@Check('webhook_event_status_check', `status IN ('pending', 'processed', 'failed', 'dead')`)
+@Unique('webhook_event_dedup_unique', ['providerId', 'dedupKey'])
+@Index('webhook_event_due_idx', ['nextAttemptAt'], { where: `status IN ('pending', 'failed')` })
+@Index('webhook_event_list_idx', ['tenantId', 'receivedAt', 'id'])
+@Index('webhook_event_cleanup_idx', ['receivedAt'], { where: `status = 'processed'` })
 export class WebhookEvent {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'webhook_event_pkey' })
   id!: string;
 
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
 
+  /** Declares the foreign key only; use `tenantId`. */
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'webhook_event_tenant_id_fkey' })
+  tenant?: Tenant;
+
   @Column('uuid', { name: 'provider_id' })
   providerId!: string;
+
+  /** Declares the foreign key only; use `providerId`. */
+  @ManyToOne(() => ChannelProvider, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'provider_id', foreignKeyConstraintName: 'webhook_event_provider_id_fkey' })
+  provider?: ChannelProvider;
 
   /** The vendor's identity of the delivery (idempotency header, ids), else a hash of the body. */
   @Column('text', { name: 'dedup_key' })
@@ -29,19 +47,19 @@ export class WebhookEvent {
   @Column('bytea', { name: 'raw_body' })
   rawBody!: Buffer;
 
-  @Column('text')
+  @Column('text', { default: 'pending' })
   status!: WebhookEventStatus;
 
-  @Column('integer')
+  @Column('integer', { default: 0 })
   attempts!: number;
 
   @Column('text', { name: 'last_error', nullable: true })
   lastError!: string | null;
 
-  @Column({ name: 'next_attempt_at', type: 'timestamptz', precision: 3 })
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   nextAttemptAt!: Date;
 
-  @Column({ name: 'received_at', type: 'timestamptz', precision: 3 })
+  @Column({ name: 'received_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   receivedAt!: Date;
 
   @Column({ name: 'processed_at', type: 'timestamptz', precision: 3, nullable: true })
