@@ -103,6 +103,11 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A 2xx answer: the vendor took the request. */
+export function isSuccessful(response: Pick<VendorResponse, 'status'>): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
 /** Joins a vendor origin (or the provider's apiBaseUrl override) with a path. */
 export function vendorUrl(credentials: Record<string, string>, defaultOrigin: string, path: string): string {
   const base = (credentials.apiBaseUrl || defaultOrigin).replace(/\/+$/, '');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { safeEqual } from '../../../../common/crypto/safe-equal';
-import { VendorHttpClient, vendorUrl } from '../../http/vendor-http.client';
+import { isSuccessful, VendorHttpClient, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
 import type {
   ChannelAdapter,
@@ -97,7 +97,7 @@ export class Dialog360Adapter implements ChannelAdapter {
         url: `${vendorUrl(p.credentials, DIALOG360_ORIGIN, '/v1/configs/templates')}?${query.toString()}`,
         headers: auth(p),
       });
-      if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+      if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
       const body = asJsonObject(response.json);
       const entries = asJsonObjects(body?.waba_templates ?? body?.data);
       for (const entry of entries) {
@@ -120,7 +120,7 @@ export class Dialog360Adapter implements ChannelAdapter {
       headers: auth(p),
       json: newTemplateBody(template),
     });
-    if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+    if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
     return createdTemplateFrom(response.json);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { verify } from 'jsonwebtoken';
 import { Clock } from '../../../../common/clock/clock';
 import { ErrorCode } from '../../../../common/errors/error-code';
-import { retryAfterMs, VendorHttpClient, vendorUrl, type VendorResponse } from '../../http/vendor-http.client';
+import { isSuccessful, retryAfterMs, VendorHttpClient, type VendorResponse, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
 import type {
   ChannelAdapter,
@@ -109,7 +109,7 @@ export class MessageBirdAdapter implements ChannelAdapter {
       headers: { authorization: `AccessKey ${accessKey}` },
       json: buildMessage(p, message),
     });
-    if (response.status < 200 || response.status >= 300) throw birdError(response);
+    if (!isSuccessful(response)) throw birdError(response);
     const vendorMessageId = asStringOrNumber(asJsonObject(response.json)?.id);
     if (!vendorMessageId) {
       // Without Bird's id no status webhook could ever be matched; the message may still go out, so never retry it.

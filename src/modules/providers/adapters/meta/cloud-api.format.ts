@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../../common/errors/error-code';
-import { retryAfterMs, type VendorResponse } from '../../http/vendor-http.client';
+import { isSuccessful, retryAfterMs, type VendorResponse } from '../../http/vendor-http.client';
 import type {
   DeliveryStatus,
   ErrorClassification,
@@ -69,7 +69,7 @@ export function buildSendPayload(to: string, content: OutboundContent): CloudApi
 
 /** A 2xx answer to a send: `messages[0].id` is the wamid that status webhooks refer to. */
 export function sendResultFrom(response: VendorResponse, vendor: string): SendResult {
-  if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, vendor);
+  if (!isSuccessful(response)) throw vendorErrorFrom(response, vendor);
   const id = firstJsonObject(asJsonObject(response.json)?.messages)?.id;
   if (typeof id !== 'string' || id === '') {
     // The message may have gone out; a permanent classification keeps the queue from sending it twice.

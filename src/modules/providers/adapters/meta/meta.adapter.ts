@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { VendorHttpClient, vendorUrl } from '../../http/vendor-http.client';
+import { isSuccessful, VendorHttpClient, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
 import type {
   ChannelAdapter,
@@ -89,7 +89,7 @@ export class MetaAdapter implements ChannelAdapter {
       const query = new URLSearchParams({ limit: String(TEMPLATE_PAGE_SIZE), fields: TEMPLATE_FIELDS });
       if (after) query.set('after', after);
       const response = await this.http.request({ method: 'GET', url: templatesUrl(p, query), headers: auth(p) });
-      if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+      if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
       const body = asJsonObject(response.json);
       for (const entry of asJsonObjects(body?.data)) {
         const template = templateFrom(entry);
@@ -113,7 +113,7 @@ export class MetaAdapter implements ChannelAdapter {
       headers: auth(p),
       json: newTemplateBody(template),
     });
-    if (response.status < 200 || response.status >= 300) throw vendorErrorFrom(response, this.vendor);
+    if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
     return createdTemplateFrom(response.json);
   }
 }

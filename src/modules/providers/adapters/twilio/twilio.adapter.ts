@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { retryAfterMs, VendorHttpClient, vendorUrl, type VendorResponse } from '../../http/vendor-http.client';
+import { isSuccessful, retryAfterMs, VendorHttpClient, type VendorResponse, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
 import type {
   ChannelAdapter,
@@ -75,7 +75,7 @@ export class TwilioAdapter implements ChannelAdapter {
       headers: { authorization: basicAuth(accountSid, authToken) },
       form,
     });
-    if (!isSuccess(response)) throw twilioError(response);
+    if (!isSuccessful(response)) throw twilioError(response);
 
     const body = asJsonObject(response.json);
     const sid = asString(body?.sid);
@@ -139,7 +139,7 @@ export class TwilioAdapter implements ChannelAdapter {
         url: vendorUrl(p.credentials, CONTENT_ORIGIN, path),
         headers: { authorization: basicAuth(accountSid, authToken) },
       });
-      if (!isSuccess(response)) throw twilioError(response);
+      if (!isSuccessful(response)) throw twilioError(response);
       const body = asJsonObject(response.json);
       for (const content of asArray(body?.contents)) {
         const template = vendorTemplateFromContent(content);
@@ -191,9 +191,6 @@ function readForm(request: RawWebhookRequest): URLSearchParams | undefined {
   return new URLSearchParams(request.rawBody.toString('utf8'));
 }
 
-function isSuccess(response: VendorResponse): boolean {
-  return response.status >= 200 && response.status < 300;
-}
 
 /** Twilio's error body is `{"code":21211,"message":"…","more_info":"…","status":400}`. */
 function twilioError(response: VendorResponse): VendorError {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../../../common/clock/clock';
-import { retryAfterMs, VendorHttpClient, vendorUrl, type VendorResponse } from '../../http/vendor-http.client';
+import { isSuccessful, retryAfterMs, VendorHttpClient, type VendorResponse, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
 import type {
   ChannelAdapter,
@@ -70,7 +70,7 @@ export class VonageAdapter implements ChannelAdapter {
       headers: { authorization: vonageAuthorization(p.credentials, this.clock.now()) },
       json: body,
     });
-    if (response.status < 200 || response.status >= 300) throw vonageError(response);
+    if (!isSuccessful(response)) throw vonageError(response);
     const vendorMessageId = isJsonObject(response.json) ? asString(response.json.message_uuid) : undefined;
     if (!vendorMessageId) {
       throw new VendorError({ httpStatus: response.status, message: `Vonage answered HTTP ${response.status} without a message_uuid` });
