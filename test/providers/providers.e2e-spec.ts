@@ -1,4 +1,5 @@
 import { ProviderSelector } from '../../src/modules/providers/provider-selector.service';
+import { ProvidersService } from '../../src/modules/providers/providers.service';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
 
 const TWILIO = {
@@ -203,5 +204,49 @@ describe('admin providers API', () => {
     expect((await selector.selectProviders(own.tenantId, 'sms', high.body.id)).map((p) => p.name)).toEqual(['high']);
     expect(await selector.selectProviders(own.tenantId, 'whatsapp', low.body.id)).toEqual([]);
     expect(await selector.selectProviders(tenant.tenantId, 'sms', low.body.id)).toEqual([]);
+  });
+});
+
+describe('encryption key rotation', () => {
+  const OLD_KEY = Buffer.alloc(32, 11).toString('base64');
+  const NEW_KEY = Buffer.alloc(32, 22).toString('base64');
+  let before: TestApp;
+  let after: TestApp;
+
+  beforeAll(async () => {
+    before = await startTestApp({ env: { ENCRYPTION_KEY: OLD_KEY, ENCRYPTION_KEYS: '' } });
+    after = await startTestApp({ env: { ENCRYPTION_KEY: NEW_KEY, ENCRYPTION_KEYS: `previous:${OLD_KEY}` } });
+  });
+  afterAll(async () => {
+    await before.close();
+    await after.close();
+  });
+
+  const keyIds = async (t: TestApp, id: string) =>
+    (
+      await t.dataSource.query<{ ids: string[] }[]>(
+        `SELECT ARRAY[split_part(credentials_sealed, '.', 2), split_part(webhook_secret_sealed, '.', 2)] AS ids FROM channel_provider WHERE id = $1`,
+        [id],
+      )
+    )[0].ids;
+
+  it('reads secrets sealed with a rotated-out key and moves them all to the current key on the next update', async () => {
+    const tenant = await before.createTenant();
+    const created = await before.http().post('/api/v1/admin/providers').set('Authorization', tenant.auth('admin')).send({ ...TWILIO, webhookSecret: 'whsec_rotate' }).expect(201);
+    const oldIds = await keyIds(before, created.body.id);
+    expect(new Set(oldIds).size).toBe(1);
+
+    // The instance with the new key still reads them (hasCredentials decrypts) and reseals every secret on a write.
+    const read = await after.http().get(`/api/v1/admin/providers/${created.body.id}`).set('Authorization', tenant.auth('admin')).expect(200);
+    expect(read.body.hasCredentials).toBe(true);
+    await after.http().patch(`/api/v1/admin/providers/${created.body.id}`).set('Authorization', tenant.auth('admin')).send({ name: 'rotated' }).expect(200);
+    const newIds = await keyIds(after, created.body.id);
+    expect(new Set(newIds).size).toBe(1);
+    expect(newIds[0]).not.toBe(oldIds[0]);
+    const provider = await after.app.get(ProvidersService).get(tenant.tenantId, created.body.id);
+    expect(after.app.get(ProvidersService).context(provider)).toMatchObject({
+      credentials: TWILIO.credentials,
+      webhookSecret: 'whsec_rotate',
+    });
   });
 });

@@ -65,7 +65,10 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): 
   };
 }
 
-/** Shared secrets some vendors put in webhook URLs (CM.com `secret`, Meta's handshake `hub.verify_token`). */
+/**
+ * Shared secrets that ride in URLs (a webhook secret query parameter, Meta's handshake `hub.verify_token`):
+ * hidden in logs and in stored webhook events alike.
+ */
 export function redactQuerySecrets(url: string): string {
   return url.replace(/([?&](?:secret|token|hub\.verify_token|api_?key)=)[^&#]*/gi, '$1[redacted]');
 }

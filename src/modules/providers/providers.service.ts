@@ -121,6 +121,7 @@ export class ProvidersService {
     if (dto.webhookSecret !== undefined) provider.webhookSecretSealed = this.seal(id, 'webhook_secret', dto.webhookSecret);
     if (dto.verifyToken !== undefined) provider.verifyTokenSealed = this.seal(id, 'verify_token', dto.verifyToken);
     changed.push(...fieldNames(dto).filter((field) => field !== 'credentials'));
+    this.resealWithCurrentKey(provider);
 
     return this.dataSource.transaction(async (manager) => {
       const saved = await manager.save(provider);
@@ -206,6 +207,15 @@ export class ProvidersService {
 
   private credentialsOf(provider: ChannelProvider): Record<string, string> {
     return JSON.parse(this.open(provider.id, 'credentials', provider.credentialsSealed)) as Record<string, string>;
+  }
+
+  /** Any write moves every secret of the row to the current key, so a rotated-out key can be retired. */
+  private resealWithCurrentKey(provider: ChannelProvider): void {
+    const reseal = (field: SecretField, sealed: string): string =>
+      this.secretBox.needsRotation(sealed) ? this.seal(provider.id, field, this.open(provider.id, field, sealed)) : sealed;
+    provider.credentialsSealed = reseal('credentials', provider.credentialsSealed);
+    if (provider.webhookSecretSealed) provider.webhookSecretSealed = reseal('webhook_secret', provider.webhookSecretSealed);
+    if (provider.verifyTokenSealed) provider.verifyTokenSealed = reseal('verify_token', provider.verifyTokenSealed);
   }
 
   private seal(id: string, field: SecretField, value: string): string {

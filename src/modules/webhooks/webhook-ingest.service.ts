@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { Repository } from 'typeorm';
 import { safeEqual } from '../../common/crypto/safe-equal';
+import { redactQuerySecrets } from '../../common/logging/logger-options';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { RawWebhookRequest, WebhookAcknowledgement } from '../providers/adapters/channel-adapter';
@@ -14,8 +15,6 @@ import { timeOrderedId } from '../../common/ids/time-ordered-id';
 
 /** Headers never stored with an event: they carry credentials (ours or the vendor's bearer tokens). */
 const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-parley-webhook-secret']);
-/** Query parameters that carry a shared secret (CM.com) are not stored. */
-const SECRET_QUERY_PARAMETERS = ['secret'];
 
 const DEFAULT_ACK: WebhookAcknowledgement = { contentType: 'application/json', body: '{"received":true}' };
 
@@ -51,7 +50,7 @@ export class WebhookIngestService {
         `INSERT INTO webhook_event (id, tenant_id, provider_id, dedup_key, url, headers, raw_body)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT ON CONSTRAINT webhook_event_dedup_unique DO NOTHING RETURNING id`,
-        [eventId, provider.tenantId, provider.id, dedupKey, redactUrl(request.url), JSON.stringify(keptHeaders(request.headers)), request.rawBody],
+        [eventId, provider.tenantId, provider.id, dedupKey, redactQuerySecrets(request.url), JSON.stringify(keptHeaders(request.headers)), request.rawBody],
       );
       stored = rows.length === 1;
     } catch (e) {
@@ -111,8 +110,3 @@ function keptHeaders(headers: Record<string, string | undefined>): Record<string
   return kept;
 }
 
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  for (const name of SECRET_QUERY_PARAMETERS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, 'redacted');
-  return parsed.toString();
-}
