@@ -1,15 +1,12 @@
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { createValidationPipe } from './common/errors/validation';
-import { httpMetrics } from './common/metrics/http-metrics.middleware';
+import { configureHttpPlatform, HttpPlatformAdapter } from './common/http/http-platform';
 import { AppConfig } from './config/app-config';
-
-/** Largest request body accepted, webhooks included (413 `payloadTooLarge` beyond it). */
-export const BODY_LIMIT = '1mb';
 
 /**
  * Builds the Nest application for the configured role, exactly as production runs it; tests use this too.
@@ -21,25 +18,17 @@ export async function createApp(config: AppConfig): Promise<INestApplicationCont
     context.useLogger(context.get(Logger));
     return context;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new HttpPlatformAdapter(), {
     bufferLogs: true,
-    rawBody: true,
     bodyParser: false,
   });
   configureHttpApp(app, config);
   return app;
 }
 
-export function configureHttpApp(app: NestExpressApplication, config: AppConfig): void {
+export function configureHttpApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
-  app.use(httpMetrics);
-  // Raw bytes are kept (req.rawBody) because webhook signatures are computed over them.
-  app.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  // Any other content type (a vendor posting text or XML) arrives as bytes, so it can still be verified.
-  app.useBodyParser('raw', { limit: BODY_LIMIT, type: () => true });
+  configureHttpPlatform(app);
   app.useGlobalPipes(createValidationPipe());
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApiConfig(config)), {
     jsonDocumentUrl: 'docs-json',

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   await prepareDatabase(config.databaseUrl);
   const app = await createApp(config);
   if (isHttpApp(app)) {
-    await app.listen(config.port);
+    // Every interface: in a container the port is published from outside the loopback.
+    await app.listen(config.port, '0.0.0.0');
   } else {
     await app.init();
   }

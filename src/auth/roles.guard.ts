@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import type { Principal, Role } from './principal';
 

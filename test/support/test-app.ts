@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -8,6 +8,7 @@ import { TokenService } from '../../src/auth/token.service';
 import { TenantService } from '../../src/common/tenancy/tenant.service';
 import { Test } from '@nestjs/testing';
 import { configureHttpApp } from '../../src/app.factory';
+import { HttpPlatformAdapter } from '../../src/common/http/http-platform';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -21,7 +22,7 @@ export interface TestTenant {
 }
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   baseUrl: string;
   dataSource: DataSource;
@@ -69,7 +70,7 @@ export async function startTestApp({ env = {}, clock }: TestAppOptions = {}): Pr
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (clock) builder.overrideProvider(Clock).useValue(clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, bodyParser: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new HttpPlatformAdapter(), { bodyParser: false });
   configureHttpApp(app, config);
   await app.listen(port, '127.0.0.1');
   try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { DomainError, ErrorDetails } from './domain-error';
 import { ERROR_STATUS, ErrorCode } from './error-code';
 
@@ -14,7 +14,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   403: ErrorCode.Forbidden,
   404: ErrorCode.NotFound,
   409: ErrorCode.Conflict,
+  405: ErrorCode.MethodNotAllowed,
   413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
   429: ErrorCode.RateLimited,
   503: ErrorCode.ServiceUnavailable,
 };
@@ -24,32 +26,25 @@ const DEFAULT_MESSAGES: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.Forbidden]: 'Your role does not allow this.',
   [ErrorCode.NotFound]: 'Not found.',
   [ErrorCode.PayloadTooLarge]: 'The request body is too large.',
+  [ErrorCode.UnsupportedMediaType]: 'Send the request body as application/json.',
   [ErrorCode.RateLimited]: 'Too many requests.',
   [ErrorCode.ServiceUnavailable]: 'The service is temporarily unavailable; try again.',
 };
-
-/** Errors raised by body-parser before a route runs (malformed JSON, oversized bodies). */
-interface BodyParserError {
-  type: string;
-  status: number;
-}
-
-function isBodyParserError(e: unknown): e is BodyParserError {
-  return typeof e === 'object' && e !== null && typeof (e as BodyParserError).type === 'string' &&
-    typeof (e as BodyParserError).status === 'number';
-}
 
 /** The one place that turns any thrown value into the contract's error shape. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
-    const response = host.switchToHttp().getResponse<Response>();
+    if (host.getType() !== 'http' || !this.adapterHost) throw exception;
+    const response: unknown = host.switchToHttp().getResponse();
     const { status, body } = this.render(exception);
-    if (response.headersSent) return;
-    response.status(status).json(body);
+    const { httpAdapter } = this.adapterHost;
+    if (httpAdapter.isHeadersSent(response)) return;
+    httpAdapter.reply(response, body, status);
   }
 
   render(exception: unknown): { status: number; body: ErrorBody } {
@@ -63,13 +58,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const message = DEFAULT_MESSAGES[code] ?? httpMessage(exception);
       // Parsers and Nest's built-in pipes raise plain 400s; give them the same shape as DTO validation.
       return this.shape(status, code, message, code === ErrorCode.ValidationFailed ? { fields: { body: message } } : undefined);
-    }
-    if (isBodyParserError(exception)) {
-      if (exception.status === 413) return this.shape(413, ErrorCode.PayloadTooLarge, DEFAULT_MESSAGES[ErrorCode.PayloadTooLarge]!);
-      if (exception.status === 400 || exception.status === 415) {
-        const message = exception.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : 'The request body could not be read.';
-        return this.shape(400, ErrorCode.ValidationFailed, message, { fields: { body: message } });
-      }
     }
     return this.internal(exception);
   }

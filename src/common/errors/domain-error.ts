@@ -37,3 +37,9 @@ export class ConflictError extends DomainError {
     super(ErrorCode.Conflict, message, details);
   }
 }
+
+export class MethodNotAllowedError extends DomainError {
+  constructor(method: string, allowed: string[]) {
+    super(ErrorCode.MethodNotAllowed, `${method} is not allowed here; use ${allowed.join(', ')}.`, { allowed });
+  }
+}

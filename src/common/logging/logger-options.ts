@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
+import { levels } from 'pino';
 import type { AppConfig } from '../../config/app-config';
 import { maskPhoneNumber } from '../phone/phone-number';
 
@@ -35,17 +37,35 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
 }
 
+/**
+ * The request id: the caller's `X-Request-Id` when it is a sane token, else a new UUID. Written back into
+ * the request's headers so that the HTTP platform (which echoes it) and the request logger agree on it.
+ */
+export function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+  req.headers['x-request-id'] = id;
+  return id;
+}
+
+/**
+ * Request logs are `info` lines: below that level the request logger is not installed at all, so it costs
+ * nothing. Vendor webhooks never get one (they are the hottest route and log their own outcomes), nor do
+ * liveness probes and metric scrapes.
+ */
 export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): Params {
+  const logsRequests = config.logLevel !== 'silent' && levels.values[config.logLevel] <= levels.values.info;
   return {
+    forRoutes: logsRequests ? [{ path: '{*path}', method: RequestMethod.ALL }] : [],
+    exclude: [
+      { path: 'webhooks/{*path}', method: RequestMethod.ALL },
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
     pinoHttp: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+      genReqId: requestId,
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
@@ -60,7 +80,6 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): 
           method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskPhoneNumbers(arg) : arg)) as typeof args);
         },
       },
-      autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, type RawBodyRequest, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
@@ -9,7 +9,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
 import { AppConfig } from '../../config/app-config';
 import type { RawWebhookRequest } from '../providers/adapters/channel-adapter';
@@ -35,10 +35,10 @@ export class WebhooksController {
     @Param('channel') channel: string,
     @Param('providerId') providerId: string,
     @Query() query: Record<string, unknown>,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const challenge = await this.ingest.handshake(channel, providerId, query);
-    res.type('text/plain');
+    void res.type('text/plain');
     return challenge;
   }
 
@@ -58,19 +58,19 @@ export class WebhooksController {
   async receive(
     @Param('channel') channel: string,
     @Param('providerId') providerId: string,
-    @Req() req: RawBodyRequest<Request>,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const { acknowledgement } = await this.ingest.ingest(channel, providerId, this.rawRequest(req));
-    res.type(acknowledgement.contentType);
+    void res.type(acknowledgement.contentType);
     return acknowledgement.body;
   }
 
-  private rawRequest(req: RawBodyRequest<Request>): RawWebhookRequest {
+  private rawRequest(req: FastifyRequest): RawWebhookRequest {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-    return { method: req.method, url: `${this.config.publicBaseUrl}${req.originalUrl}`, headers, rawBody };
+    const rawBody = req.rawBody ?? Buffer.alloc(0);
+    return { method: req.method, url: `${this.config.publicBaseUrl}${req.url}`, headers, rawBody };
   }
 }
 
