@@ -21,6 +21,8 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+      // Closes what a failed set-up left open, so that Jest exits by itself after failing suites.
+      setupFilesAfterEnv: ['<rootDir>/test/support/close-leftovers.ts'],
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
     },
     {
@@ -29,6 +31,8 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+      // Closes what a failed set-up left open, so that Jest exits by itself after failing suites.
+      setupFilesAfterEnv: ['<rootDir>/test/support/close-leftovers.ts'],
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
     },
   ],

@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { HealthModule } from './common/health/health.module';
 import { loggerOptions } from './common/logging/logger-options';
 import { MetricsModule } from './common/metrics/metrics.module';
+import { RedisConnections } from './common/redis/redis-connections';
 import { RedisModule } from './common/redis/redis.module';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AppConfig } from './config/app-config';
@@ -38,7 +39,8 @@ export function infrastructureModules(config: AppConfig): Imports {
     LoggerModule.forRoot(loggerOptions(config)),
     DatabaseModule,
     RedisModule,
-    BullModule.forRoot({ url: config.redisUrl, prefix: config.queuePrefix }),
+    // Queues use RedisConnections' connections: commands fail fast while Redis is unreachable.
+    BullModule.forRootAsync({ inject: [RedisConnections], useFactory: (redis: RedisConnections) => redis.bullOptions() }),
     CommonModule,
     AuditModule,
     TenancyModule,

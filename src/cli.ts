@@ -6,6 +6,7 @@ import { TokenModule } from './auth/auth.module';
 import { ROLES, type Role } from './auth/principal';
 import { DEFAULT_TOKEN_TTL, TokenService } from './auth/token.service';
 import { AuditModule } from './common/audit/audit.module';
+import { checkDependencies } from './common/health/dependency-check';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { TenantService } from './common/tenancy/tenant.service';
 import { AppConfig, loadConfig } from './config/app-config';
@@ -15,7 +16,15 @@ import { prepareDatabase } from './database/prepare-database';
 
 const USAGE = `Usage:
   cli tenant:create --name <name> [--ttl 8h]
-  cli token:create --tenant <uuid> --role agent|admin --sub <id> [--ttl 8h]`;
+  cli token:create --tenant <uuid> --role agent|admin --sub <id> [--ttl 8h]
+  cli health`;
+
+/** Thrown to end with exit status 1 after printing the result (a failed health check). */
+class Unhealthy extends Error {
+  constructor(readonly result: unknown) {
+    super('unhealthy');
+  }
+}
 
 class UsageError extends Error {}
 
@@ -38,6 +47,12 @@ async function run(argv: string[]): Promise<unknown> {
     },
     strict: true,
   });
+  if (command === 'health') {
+    // The worker container's healthcheck: this configuration's PostgreSQL and Redis answer (nothing is created or migrated).
+    const report = await checkDependencies(loadConfig());
+    if (report.status !== 'ok') throw new Unhealthy(report);
+    return report;
+  }
   if (command !== 'tenant:create' && command !== 'token:create') throw new UsageError(USAGE);
   if (!/^\d+[smhdwy]?$/.test(values.ttl)) throw new UsageError('--ttl must look like 3600, 30m, 8h or 7d');
   const ttl = /^\d+$/.test(values.ttl) ? Number(values.ttl) : values.ttl;
@@ -72,6 +87,11 @@ run(process.argv.slice(2)).then(
     process.stdout.write(`${JSON.stringify(result)}\n`);
   },
   (e: unknown) => {
+    if (e instanceof Unhealthy) {
+      process.stdout.write(`${JSON.stringify(e.result)}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`${message}\n`);
     process.exitCode = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TenancyModule } from '../common/tenancy/tenancy.module';
 import { AppConfig } from '../config/app-config';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
@@ -23,7 +24,7 @@ import { TokenService } from './token.service';
 export class TokenModule {}
 
 @Module({
-  imports: [PassportModule, TokenModule],
+  imports: [PassportModule, TokenModule, TenancyModule],
   controllers: [MeController],
   providers: [
     JwtStrategy,

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/openapi/api-errors';
 import { CurrentPrincipal } from './auth.decorators';
 import { Principal, ROLES, type Role } from './principal';
 
@@ -10,7 +11,7 @@ class MeResponse {
 }
 
 @ApiTags('auth')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @Controller('api/v1/me')
 export class MeController {
   @Get()

@@ -75,4 +75,26 @@ describe('loadConfig', () => {
     const config = loadConfig({ ENCRYPTION_KEYS: `new:${KEY}, old:${other}` });
     expect(config.keyring.current.label).toBe('new');
   });
+
+  it('defaults PUBLIC_BASE_URL to the port the process actually listens on', () => {
+    expect(loadConfig({ PORT: '3100' }).publicBaseUrl).toBe('http://localhost:3100');
+    expect(loadConfig({ PORT: '3100', PUBLIC_BASE_URL: 'https://parley.example.com' }).publicBaseUrl).toBe('https://parley.example.com');
+  });
+
+  it('enables the sandbox by default, except in production; SANDBOX_ENABLED decides either way', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32), ENCRYPTION_KEY: KEY };
+    expect(loadConfig({}).sandboxEnabled).toBe(true);
+    expect(loadConfig(production).sandboxEnabled).toBe(false);
+    expect(loadConfig({ ...production, SANDBOX_ENABLED: 'true' }).sandboxEnabled).toBe(true);
+    expect(loadConfig({ SANDBOX_ENABLED: 'false' }).sandboxEnabled).toBe(false);
+    expect(errorOf({ SANDBOX_ENABLED: 'maybe' }).variable).toBe('SANDBOX_ENABLED');
+  });
+
+  it('refuses private vendor URLs unless ALLOW_PRIVATE_VENDOR_URLS=true', () => {
+    expect(loadConfig({}).allowPrivateVendorUrls).toBe(false);
+    expect(loadConfig({ ALLOW_PRIVATE_VENDOR_URLS: '' }).allowPrivateVendorUrls).toBe(false);
+    expect(loadConfig({ ALLOW_PRIVATE_VENDOR_URLS: 'false' }).allowPrivateVendorUrls).toBe(false);
+    expect(loadConfig({ ALLOW_PRIVATE_VENDOR_URLS: 'true' }).allowPrivateVendorUrls).toBe(true);
+    expect(errorOf({ ALLOW_PRIVATE_VENDOR_URLS: 'yes' }).variable).toBe('ALLOW_PRIVATE_VENDOR_URLS');
+  });
 });

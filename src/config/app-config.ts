@@ -46,8 +46,10 @@ class EnvironmentVariables {
   @IsString()
   ENCRYPTION_KEYS?: string;
 
+  // Unset: http://localhost:<PORT>, so that changing PORT alone keeps webhook URLs pointing at this process.
+  @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
-  PUBLIC_BASE_URL: string = 'http://localhost:3000';
+  PUBLIC_BASE_URL?: string;
 
   @IsInt()
   @Min(0)
@@ -62,6 +64,14 @@ class EnvironmentVariables {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
+
+  // Unset: on everywhere but production.
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  SANDBOX_ENABLED?: string;
+
+  @IsIn(['true', 'false'])
+  ALLOW_PRIVATE_VENDOR_URLS: string = 'false';
 }
 
 const VARIABLES = [
@@ -76,6 +86,8 @@ const VARIABLES = [
   'APP_ROLE',
   'QUEUE_PREFIX',
   'LOG_LEVEL',
+  'SANDBOX_ENABLED',
+  'ALLOW_PRIVATE_VENDOR_URLS',
 ] as const;
 
 export class AppConfig {
@@ -90,6 +102,13 @@ export class AppConfig {
   readonly appRole!: AppRole;
   readonly queuePrefix!: string;
   readonly logLevel!: string;
+  /** The built-in `sandbox` vendor and its simulation route. */
+  readonly sandboxEnabled!: boolean;
+  /**
+   * Vendor API URLs (`credentials.apiBaseUrl`) may be plain http and reach loopback, private and link-local
+   * addresses: for tests and private deployments only, since tenant admins choose those URLs.
+   */
+  readonly allowPrivateVendorUrls!: boolean;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -135,10 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       raw.ENCRYPTION_KEY ?? (raw.ENCRYPTION_KEYS ? undefined : DEV_ENCRYPTION_KEY),
       raw.ENCRYPTION_KEYS,
     ),
-    publicBaseUrl: raw.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    publicBaseUrl: (raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
     port: raw.PORT,
     appRole: raw.APP_ROLE as AppRole,
     queuePrefix: raw.QUEUE_PREFIX,
     logLevel: raw.LOG_LEVEL,
+    sandboxEnabled: raw.SANDBOX_ENABLED === undefined ? !production : raw.SANDBOX_ENABLED === 'true',
+    allowPrivateVendorUrls: raw.ALLOW_PRIVATE_VENDOR_URLS === 'true',
   } as AppConfig);
 }

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { trackOpen, type Closable } from './open-resources';
 
 export interface RecordedRequest {
   method: string;
@@ -44,8 +45,16 @@ export class FakeVendor {
   private readonly routes: Route[] = [];
   private readonly sockets = new Set<Socket>();
   private waiters: (() => void)[] = [];
+  private readonly tracked: Closable;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(private readonly server: Server) {
+    this.tracked = trackOpen({
+      close: async () => {
+        for (const socket of this.sockets) socket.destroy();
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      },
+    });
+  }
 
   static async start(): Promise<FakeVendor> {
     const holder: { vendor?: FakeVendor } = {};
@@ -98,9 +107,8 @@ export class FakeVendor {
     return this.requests.slice(0, count);
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.tracked.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The shared vendor fixtures (../shared/fixtures beside the repository). */
-export const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures');
+/** Vendor payload fixtures, kept in the repository (test/fixtures) so that a fresh clone tests on its own. */
+export const FIXTURES = join(__dirname, '..', 'fixtures');
 
 export function fixture(path: string): Buffer {
   return readFileSync(join(FIXTURES, path));

@@ -13,5 +13,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   process.env.QUEUE_PREFIX = `parley-test-${runId}`;
   process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'silent';
+  // Fake vendors listen on 127.0.0.1 over http; test/providers/vendor-urls.e2e-spec.ts turns this off again.
+  process.env.ALLOW_PRIVATE_VENDOR_URLS = 'true';
   await prepareDatabase(process.env.DATABASE_URL);
 }

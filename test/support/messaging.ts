@@ -119,7 +119,7 @@ export function metaInboundText(from: string, text: string, id: string, at = new
 
 export const META_TEMPLATES_PATH = '/v21.0/102290129340398/message_templates';
 
-/** Serves ../shared/fixtures/meta/templates-page.json (one page) from a fake Meta. */
+/** Serves test/fixtures/meta/templates-page.json (one page) from a fake Meta. */
 export function serveMetaTemplates(fake: FakeVendor): void {
   const page = fixtureJson<{ data: unknown[] }>('meta/templates-page.json');
   fake.on('GET', META_TEMPLATES_PATH, { status: 200, json: { data: page.data } });

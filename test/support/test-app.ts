@@ -12,6 +12,7 @@ import { HttpPlatformAdapter } from '../../src/common/http/http-platform';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { trackOpen } from './open-resources';
 
 export interface TestTenant {
   tenantId: string;
@@ -71,6 +72,8 @@ export async function startTestApp({ env = {}, clock }: TestAppOptions = {}): Pr
   if (clock) builder.overrideProvider(Clock).useValue(clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new HttpPlatformAdapter(), { bodyParser: false });
+  // Closed after the suite even if listen or the suite's own set-up throws (see close-leftovers.ts).
+  const tracked = trackOpen(app);
   configureHttpApp(app, config);
   await app.listen(port, '127.0.0.1');
   try {
@@ -99,6 +102,6 @@ export async function startTestApp({ env = {}, clock }: TestAppOptions = {}): Pr
         auth: (role: Role = 'agent') => `Bearer ${role === 'admin' ? adminToken : agentToken}`,
       };
     },
-    close: () => app.close(),
+    close: () => tracked.close(),
   };
 }

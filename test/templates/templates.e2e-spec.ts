@@ -24,8 +24,8 @@ describe('templates', () => {
 
   /** A fake Meta serving the fixture's three templates over two pages, with statuses the test can change. */
   async function fakeMeta(): Promise<{ fake: FakeVendor; templates: FixtureTemplate[] }> {
-    const fake = await FakeVendor.start();
     const templates = fixtureJson<{ data: FixtureTemplate[] }>('meta/templates-page.json').data.map((x) => ({ ...x }));
+    const fake = await FakeVendor.start();
     fake.on('GET', META_TEMPLATES_PATH, (req) =>
       req.url.searchParams.get('after') === 'PAGE2'
         ? { status: 200, json: { data: templates.slice(2), paging: { cursors: { before: 'PAGE2', after: 'END' } } } }
@@ -53,6 +53,7 @@ describe('templates', () => {
     }[];
   const byName = async (tenant: TestTenant) => Object.fromEntries((await adminList(tenant)).map((x) => [x.name, x]));
   const send = (tenant: TestTenant, body: object) => t.http().post('/api/v1/messages').set('Authorization', tenant.auth()).send(body);
+  const submit = (tenant: TestTenant, body: object) => t.http().post('/api/v1/admin/templates').set('Authorization', tenant.auth('admin')).send(body);
 
   async function setup(): Promise<{ tenant: TestTenant; fake: FakeVendor; templates: FixtureTemplate[]; provider: CreatedProvider; contactId: string }> {
     const tenant = await t.createTenant();
@@ -302,6 +303,47 @@ describe('templates', () => {
       expect(form.get('Body')).toBeNull();
     } finally {
       await twilio.close();
+    }
+  });
+
+  it('keeps a sandbox approval that arrives before the submitted template is saved', async () => {
+    const tenant = await t.createTenant();
+    // statusDelayMs 0: the approval follows the submission at once. Saving this template's row is made slow,
+    // so that without save-first the approval is processed while the row does not exist yet.
+    const sandbox = await createProvider(t, tenant, { name: 'Sandbox', kind: 'whatsapp-bsp', vendor: 'sandbox', phoneNumber: '+31612340001', credentials: { statusDelayMs: '0' } });
+    await t.dataSource.query(`
+      CREATE FUNCTION slow_race_template() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.name = 'race_probe' THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$`);
+    await t.dataSource.query(`CREATE TRIGGER slow_race_template BEFORE INSERT ON message_template FOR EACH ROW EXECUTE FUNCTION slow_race_template()`);
+    try {
+      const created = await submit(tenant, { providerId: sandbox.id, name: 'race_probe', language: 'en', category: 'UTILITY', body: 'Hi {{1}}' }).expect(201);
+      expect(created.body.vendorTemplateId).toMatch(/^sandbox\.tpl\./);
+      await waitFor(async () => (await byName(tenant)).race_probe?.status === 'approved', 10_000);
+      const audit = await t.dataSource.query<{ action: string; changes: Record<string, string> }[]>(
+        `SELECT action, changes FROM audit_log WHERE entity_id = $1 ORDER BY created_at, id`,
+        [created.body.id],
+      );
+      expect(audit.map((a) => [a.action, a.changes.to ?? a.changes.status])).toContainEqual(['template.status_changed', 'APPROVED']);
+    } finally {
+      await t.dataSource.query('DROP TRIGGER slow_race_template ON message_template');
+      await t.dataSource.query('DROP FUNCTION slow_race_template()');
+    }
+  });
+
+  it('a submission the vendor refuses leaves no template behind, and can be submitted again', async () => {
+    const { tenant, fake, provider } = await setup();
+    try {
+      fake.on('POST', META_TEMPLATES_PATH, { status: 400, json: { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } } });
+      const template = { providerId: provider.id, name: 'refused_once', language: 'en_US', category: 'UTILITY', body: 'Hi' };
+      const refused = await submit(tenant, template);
+      expect(refused.status).not.toBe(201);
+      expect((await byName(tenant)).refused_once).toBeUndefined();
+      fake.reset();
+      fake.on('POST', META_TEMPLATES_PATH, { status: 200, json: { id: '777000222', status: 'PENDING', category: 'UTILITY' } });
+      const accepted = await submit(tenant, template).expect(201);
+      expect(accepted.body).toMatchObject({ status: 'pending', vendorTemplateId: '777000222' });
+    } finally {
+      await fake.close();
     }
   });
 });

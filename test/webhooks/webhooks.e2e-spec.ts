@@ -299,7 +299,7 @@ describe('webhooks', () => {
       phoneNumber: '+31612340000',
       credentials: { statusDelayMs: '20' },
     });
-    const simulated = await t.http().post(`/api/v1/sandbox/providers/${sandbox.id}/inbound`).set('Authorization', tenant.auth()).send({ from: '+31 6 5555 1234', text: 'Hoi!', profileName: 'Eva' }).expect(202);
+    const simulated = await t.http().post(`/api/v1/sandbox/providers/${sandbox.id}/inbound`).set('Authorization', tenant.auth('admin')).send({ from: '+31 6 5555 1234', text: 'Hoi!', profileName: 'Eva' }).expect(202);
     expect(simulated.body.vendorMessageId).toMatch(/^sandbox\.in\./);
     const contact = await waitFor(async () => {
       const res = await t.http().get('/api/v1/contacts').query({ phoneNumber: '+31655551234' }).set('Authorization', tenant.auth());

@@ -24,6 +24,8 @@ export enum ErrorCode {
   ServiceUnavailable = 'serviceUnavailable',
   // Vendor failures, normalized; they appear in a message's errorCode.
   VendorUnavailable = 'vendorUnavailable',
+  /** No answer in time: the vendor may or may not have taken the message. */
+  VendorTimeout = 'vendorTimeout',
   NotOnWhatsApp = 'notOnWhatsApp',
   InvalidRecipient = 'invalidRecipient',
   VendorRejected = 'vendorRejected',
@@ -53,6 +55,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Internal]: 500,
   [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.VendorUnavailable]: 502,
+  [ErrorCode.VendorTimeout]: 504,
   [ErrorCode.NotOnWhatsApp]: 422,
   [ErrorCode.InvalidRecipient]: 422,
   [ErrorCode.VendorRejected]: 422,

@@ -1,13 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { ApiErrors } from '../openapi/api-errors';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownState } from './shutdown-state';
 
 @ApiTags('operations')
+@ApiErrors()
 @Public()
 @Controller('health')
 export class HealthController {
@@ -28,7 +30,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'PostgreSQL and Redis answer and the instance is not shutting down' })
   @ApiOkResponse({ schema: { example: { status: 'ok', checks: { database: { status: 'up' }, redis: { status: 'up' } } } } })
-  @ApiServiceUnavailableResponse({ description: '`serviceUnavailable` with the failing checks in details' })
+  @ApiErrors({ status: 503, description: '`serviceUnavailable` with the failing checks in details' })
   async ready(): Promise<{ status: 'ok'; checks: HealthIndicatorResult }> {
     if (this.shutdown.draining) throw new DomainError(ErrorCode.ServiceUnavailable, 'Shutting down.');
     const [database, redis] = await Promise.all([

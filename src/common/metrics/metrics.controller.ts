@@ -1,9 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../auth/auth.decorators';
+import { ApiErrors } from '../openapi/api-errors';
 import { metricsRegistry } from './metrics';
 
 @ApiTags('operations')
+@ApiErrors()
 @Public()
 @Controller('metrics')
 export class MetricsController {

@@ -10,24 +10,43 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
 interface CursorPosition {
-  /** Value of the sort column of the last item (ISO string for dates). */
-  s: string | number;
-  /** Id of the last item: the tie-breaker. */
+  /** Sort value of the last item: a timestamp as `Date.prototype.toISOString` writes it. */
+  s: string;
+  /** Id (uuid) of the last item: the tie-breaker. */
   i: string;
 }
+
+// Exactly what toISOString produces, for years 0001-9999 (PostgreSQL has no year 0).
+const ISO_TIMESTAMP = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }
 
+/**
+ * The position a cursor names. Cursors come back from clients, so anything but one this API could have
+ * written (a round-tripping timestamp and a uuid, nothing else) is refused here, before it reaches SQL.
+ */
 export function decodeCursor(cursor: string): CursorPosition {
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
-    if ((typeof value.s === 'string' || typeof value.s === 'number') && typeof value.i === 'string') return value;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    value = undefined;
   }
+  if (isPosition(value)) return { s: value.s, i: value.i };
   throw new ValidationFailedError({ cursor: 'is not a cursor this API returned' });
+}
+
+function isPosition(value: unknown): value is CursorPosition {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { s, i, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || typeof s !== 'string' || typeof i !== 'string') return false;
+  if (!ISO_TIMESTAMP.test(s) || !UUID.test(i)) return false;
+  const time = Date.parse(s);
+  // Rejects dates the pattern lets through but the calendar does not (2026-02-30).
+  return !Number.isNaN(time) && new Date(time).toISOString() === s;
 }
 
 export interface KeysetOptions<T> {
@@ -35,8 +54,8 @@ export interface KeysetOptions<T> {
   sortColumn: string;
   /** Unique tie-breaker column, e.g. `message.id`. */
   idColumn: string;
-  /** Reads the sort value and id of an item, to build the next cursor. */
-  position: (item: T) => { sort: Date | string | number; id: string };
+  /** Reads the sort value (a timestamp column) and id (a uuid) of an item, to build the next cursor. */
+  position: (item: T) => { sort: Date; id: string };
   direction?: 'ASC' | 'DESC';
   cursor?: string;
   limit?: number;
@@ -72,7 +91,7 @@ export async function paginate<T extends ObjectLiteral>(
   let nextCursor: string | null = null;
   if (rows.length > limit && last) {
     const { sort, id } = options.position(last);
-    nextCursor = encodeCursor({ s: sort instanceof Date ? sort.toISOString() : sort, i: id });
+    nextCursor = encodeCursor({ s: sort.toISOString(), i: id });
   }
   return { items, nextCursor };
 }

@@ -1,21 +1,20 @@
-import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
-import { AppConfig } from '../../config/app-config';
+import { Global, Injectable, Module } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { RedisConnections } from './redis-connections';
 
-/** The shared ioredis connection for everything that is not a Bull queue (health, rate limits). */
+/**
+ * The shared connection for everything that is not a Bull queue (health, rate limits). It fails fast while
+ * Redis is unreachable; RedisConnections closes it at shutdown.
+ */
 @Injectable()
-export class RedisClient implements OnApplicationShutdown {
+export class RedisClient {
   readonly redis: Redis;
 
-  constructor(config: AppConfig) {
-    this.redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: 'parley' });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.redis.status !== 'end') await this.redis.quit().catch(() => this.redis.disconnect());
+  constructor(connections: RedisConnections) {
+    this.redis = connections.commandClient('parley');
   }
 }
 
 @Global()
-@Module({ providers: [RedisClient], exports: [RedisClient] })
+@Module({ providers: [RedisConnections, RedisClient], exports: [RedisConnections, RedisClient] })
 export class RedisModule {}

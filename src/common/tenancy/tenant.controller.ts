@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, TenantId } from '../../auth/auth.decorators';
 import { NotFoundError } from '../errors/domain-error';
+import { ApiAuthenticated } from '../openapi/api-errors';
 import { TenantService } from './tenant.service';
 
 class TenantResponse {
@@ -11,7 +12,7 @@ class TenantResponse {
 }
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @AdminOnly()
 @Controller('api/v1/admin/tenant')
 export class TenantController {

@@ -1,17 +1,18 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
+import { ApiAuthenticated, ApiErrors, JSON_BODY_ERRORS } from '../../common/openapi/api-errors';
 import type { ConsentRecord } from './consent-record.entity';
 import { ConsentService } from './consent.service';
 import { ConsentHistoryResponse, ConsentRecordResponse, RecordConsentDto } from './dto/consent.dto';
 
 @ApiTags('contacts')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @Controller('api/v1/contacts/:id/consent')
 export class ContactConsentController {
   constructor(
@@ -22,6 +23,7 @@ export class ContactConsentController {
   @Post()
   @ApiOperation({ summary: 'Record a consent change (a new ledger entry; history is never rewritten)' })
   @ApiCreatedResponse({ type: ConsentRecordResponse })
+  @ApiErrors(...JSON_BODY_ERRORS, 404)
   async record(
     @CurrentPrincipal() principal: Principal,
     @Param('id', ParseIdPipe) contactId: string,
@@ -43,6 +45,7 @@ export class ContactConsentController {
   @Get()
   @ApiOperation({ summary: "The contact's consent history, newest first" })
   @ApiOkResponse({ type: ConsentHistoryResponse })
+  @ApiErrors(404)
   async history(@CurrentPrincipal() principal: Principal, @Param('id', ParseIdPipe) contactId: string): Promise<ConsentHistoryResponse> {
     await this.assertContact(principal.tenantId, contactId);
     return { items: (await this.consent.history(contactId)).map(toResponse) };

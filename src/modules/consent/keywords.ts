@@ -1,5 +1,16 @@
 export type KeywordIntent = 'opt-out' | 'opt-in';
 
+/**
+ * The opt-out words carriers (CTIA, and Twilio's default handling after them) require every sender to honour.
+ * A tenant's list adds to these and cannot remove them: an empty list must never switch STOP off.
+ */
+export const REQUIRED_OPT_OUT_KEYWORDS: readonly string[] = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'];
+
+/** A tenant's opt-out words with the required ones added (the tenant's own first, each word once). */
+export function withRequiredOptOuts(keywords: readonly string[]): string[] {
+  return [...new Set([...keywords, ...REQUIRED_OPT_OUT_KEYWORDS])];
+}
+
 // Punctuation, symbols and spaces around a keyword do not change it ("Stop!", "'STOP'", "stop.").
 const SURROUNDING = /^[\p{P}\p{S}\p{Z}\s]+|[\p{P}\p{S}\p{Z}\s]+$/gu;
 

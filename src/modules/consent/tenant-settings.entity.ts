@@ -7,6 +7,7 @@ import { Tenant } from '../../common/tenancy/tenant.entity';
 @Check('tenant_settings_quiet_hours_start_check', `quiet_hours_start ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'`)
 @Check('tenant_settings_quiet_hours_end_check', `quiet_hours_end ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'`)
 @Check('tenant_settings_quiet_hours_check', '(quiet_hours_start IS NULL) = (quiet_hours_end IS NULL)')
+@Check('tenant_settings_duplicate_policy_check', `duplicate_policy IN ('retry', 'fail')`)
 export class TenantSettingsRow {
   @PrimaryColumn('uuid', { name: 'tenant_id', primaryKeyConstraintName: 'tenant_settings_pkey' })
   tenantId!: string;
@@ -45,6 +46,10 @@ export class TenantSettingsRow {
 
   @Column('text')
   timezone!: string;
+
+  /** `retry` or `fail`: what a send does after a vendor call that may have delivered without saying so. */
+  @Column('text', { name: 'duplicate_policy', default: 'retry' })
+  duplicatePolicy!: 'retry' | 'fail';
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt!: Date;

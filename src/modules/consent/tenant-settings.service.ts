@@ -6,7 +6,10 @@ import type { Principal } from '../../auth/principal';
 import { AuditLogService } from '../../common/audit/audit-log.service';
 import { ValidationFailedError } from '../../common/errors/domain-error';
 import type { Channel } from '../providers/provider-kind';
-import type { QuietHoursDto, SettingsResponse, UpdateSettingsDto } from './dto/settings.dto';
+import type { DuplicatePolicy, QuietHoursDto, SettingsResponse, UpdateSettingsDto } from './dto/settings.dto';
+
+export type { DuplicatePolicy } from './dto/settings.dto';
+import { REQUIRED_OPT_OUT_KEYWORDS, withRequiredOptOuts } from './keywords';
 import { TenantSettingsRow } from './tenant-settings.entity';
 
 export interface TenantSettings {
@@ -18,6 +21,7 @@ export interface TenantSettings {
   retentionDays: number | null;
   quietHours: QuietHoursDto | null;
   timezone: string;
+  duplicatePolicy: DuplicatePolicy;
 }
 
 /** What a tenant gets until an admin changes it: industry keywords (Twilio's plus Dutch), WhatsApp opt-in required. */
@@ -30,6 +34,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   retentionDays: null,
   quietHours: null,
   timezone: 'UTC',
+  duplicatePolicy: 'retry',
 };
 
 @Injectable()
@@ -49,7 +54,7 @@ export class TenantSettingsService {
     const next: TenantSettings = {
       ...current,
       ...definedOnly(dto),
-      optOutKeywords: dto.optOutKeywords ? normalizeKeywords(dto.optOutKeywords) : current.optOutKeywords,
+      optOutKeywords: dto.optOutKeywords ? withRequiredOptOuts(normalizeKeywords(dto.optOutKeywords)) : current.optOutKeywords,
       optInKeywords: dto.optInKeywords ? normalizeKeywords(dto.optInKeywords) : current.optInKeywords,
       requireOptIn: dto.requireOptIn ? { whatsapp: dto.requireOptIn.whatsapp, sms: dto.requireOptIn.sms } : current.requireOptIn,
       quietHours: dto.quietHours === undefined ? current.quietHours : dto.quietHours && { start: dto.quietHours.start, end: dto.quietHours.end },
@@ -79,7 +84,7 @@ export class TenantSettingsService {
   }
 
   toResponse(settings: TenantSettings): SettingsResponse {
-    return { ...settings, requireOptIn: { ...settings.requireOptIn } };
+    return { ...settings, requireOptIn: { ...settings.requireOptIn }, requiredOptOutKeywords: [...REQUIRED_OPT_OUT_KEYWORDS] };
   }
 }
 
@@ -94,7 +99,8 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 
 function fromRow(row: TenantSettingsRow): TenantSettings {
   return {
-    optOutKeywords: row.optOutKeywords,
+    // Rows written before the required words were enforced may lack them.
+    optOutKeywords: withRequiredOptOuts(row.optOutKeywords),
     optInKeywords: row.optInKeywords,
     optOutAcknowledgement: row.optOutAcknowledgement,
     optInAcknowledgement: row.optInAcknowledgement,
@@ -102,6 +108,7 @@ function fromRow(row: TenantSettingsRow): TenantSettings {
     retentionDays: row.retentionDays,
     quietHours: row.quietHoursStart && row.quietHoursEnd ? { start: row.quietHoursStart, end: row.quietHoursEnd } : null,
     timezone: row.timezone,
+    duplicatePolicy: row.duplicatePolicy,
   };
 }
 
@@ -118,5 +125,6 @@ function toRow(tenantId: string, s: TenantSettings): Partial<TenantSettingsRow> 
     quietHoursStart: s.quietHours?.start ?? null,
     quietHoursEnd: s.quietHours?.end ?? null,
     timezone: s.timezone,
+    duplicatePolicy: s.duplicatePolicy,
   };
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { advisoryLockKey } from '../../common/locking/advisory-lock';
+import { storableText } from '../../common/text/storable-text';
 import type { SendResult, StatusUpdateEvent } from '../providers/adapters/channel-adapter';
 import type { Message, MessageStatus } from './message.entity';
 import { type DeliveryState, progress } from './status-progression';
@@ -21,6 +22,18 @@ type StoredUpdate = Omit<StatusUpdateEvent, 'timestamp'> & { timestamp: string }
 export type StatusOutcome = 'applied' | 'unchanged' | 'pending';
 
 /**
+ * How long a `sending` claim is honoured. A live attempt ends well within it (vendor calls time out after
+ * 10 s); an older claim belongs to a worker that died, maybe after the vendor took the message.
+ */
+export const CLAIM_STALE_MS = 30_000;
+
+/**
+ * `claimed`: this is attempt N (`tookOver`: from a stale claim whose outcome is unknown); `busy`: a live
+ * attempt holds it, try again in `waitMs`; `gone`: nothing to send (sent, failed, or another worker won).
+ */
+export type Claim = { kind: 'claimed'; attempt: number; tookOver: boolean } | { kind: 'busy'; waitMs: number } | { kind: 'gone' };
+
+/**
  * Every status write of an outbound message. Writes are conditional so that concurrent workers and
  * webhooks never move a message backwards or twice; statuses for a vendor id and the send that records
  * that id serialize on one advisory lock, so an early webhook is parked and applied, never lost.
@@ -31,38 +44,67 @@ export class MessageStatusService {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** queued (or a stalled sending) → sending. False when another worker or a status got there first. */
-  async claim(messageId: string): Promise<boolean> {
-    const [, count] = await this.dataSource.query<[unknown, number]>(
-      `UPDATE message SET status = 'sending', sending_at = now(), attempts = attempts + 1, updated_at = now()
-       WHERE id = $1 AND status IN ('queued', 'sending')`,
-      [messageId],
+  /**
+   * queued → sending, as attempt N, in one statement. A message already `sending` belongs to an attempt that
+   * may be talking to the vendor right now: it is taken over only once that claim is stale (the worker
+   * died), and until then the caller is told how long to wait.
+   */
+  async claim(messageId: string): Promise<Claim> {
+    const [row] = await this.dataSource.query<{ previous: MessageStatus; attempt: number | null; wait_ms: number | null }[]>(
+      `WITH target AS (SELECT id, status, sending_at FROM message WHERE id = $1 FOR UPDATE),
+       claimed AS (
+         UPDATE message m SET status = 'sending', sending_at = now(), attempts = m.attempts + 1, updated_at = now()
+         FROM target
+         WHERE m.id = target.id
+           AND (target.status = 'queued' OR (target.status = 'sending' AND target.sending_at < now() - make_interval(secs => $2)))
+         RETURNING m.attempts
+       )
+       SELECT target.status AS previous, (SELECT attempts FROM claimed) AS attempt,
+              CASE WHEN target.status = 'sending'
+                   THEN greatest(0, ceil(extract(epoch FROM target.sending_at - now()) * 1000 + $2 * 1000))::integer END AS wait_ms
+       FROM target`,
+      [messageId, CLAIM_STALE_MS / 1000],
     );
-    return count === 1;
+    if (!row) return { kind: 'gone' };
+    if (row.attempt !== null) return { kind: 'claimed', attempt: row.attempt, tookOver: row.previous === 'sending' };
+    if (row.previous === 'sending' && row.wait_ms !== null) return { kind: 'busy', waitMs: row.wait_ms };
+    return { kind: 'gone' };
   }
 
-  /** sending → queued, for a retry or a failover. */
-  async requeue(messageId: string, at: Date): Promise<void> {
+  /** sending → queued after attempt N, for a retry or a failover. */
+  async requeue(messageId: string, attempt: number, at: Date): Promise<void> {
     await this.dataSource.query(
-      `UPDATE message SET status = 'queued', queued_at = $2, updated_at = now() WHERE id = $1 AND status = 'sending'`,
-      [messageId, at],
+      `UPDATE message SET status = 'queued', queued_at = $3, updated_at = now() WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+      [messageId, attempt, at],
     );
   }
 
-  /** sending → sent with what the vendor said; then any status that arrived before this commit. */
-  async recordSent(message: Message, result: SendResult): Promise<void> {
+  /**
+   * Ends attempt N as sent: the vendor id, status and cost in one statement, committed on its own at once,
+   * because until it is durable a crash means the message is sent again. Statuses parked for the vendor id
+   * are applied after it, in their own transaction (a webhook arriving in between finds the id and applies
+   * itself; one parked before is taken here).
+   */
+  async recordSent(message: Message, attempt: number, result: SendResult): Promise<boolean> {
+    const [, count] = await this.dataSource.query<[unknown, number]>(
+      `UPDATE message SET status = 'sent', sent_at = now(), updated_at = now(), vendor_message_id = $3,
+              segments = coalesce($4, segments), cost_amount = $5, cost_currency = $6, error_code = NULL, error_message = NULL
+       WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+      [message.id, attempt, storableText(result.vendorMessageId), result.segments ?? null, result.price?.amount ?? null, result.price?.currency ?? null],
+    );
+    if (count !== 1) {
+      // A later attempt took the claim over (this one outlived the stale-claim timeout): the vendor has the
+      // message from both, and the later attempt records its own id.
+      this.logger.warn({ messageId: message.id, attempt, vendorMessageId: result.vendorMessageId }, 'a superseded attempt reached the vendor');
+      return false;
+    }
     await this.dataSource.transaction(async (manager) => {
       await lockVendorId(manager, message.providerId, result.vendorMessageId);
-      await manager.query(
-        `UPDATE message SET status = 'sent', sent_at = now(), updated_at = now(), vendor_message_id = $2,
-                segments = coalesce($3, segments), cost_amount = $4, cost_currency = $5, error_code = NULL, error_message = NULL
-         WHERE id = $1 AND status = 'sending'`,
-        [message.id, result.vendorMessageId, result.segments ?? null, result.price?.amount ?? null, result.price?.currency ?? null],
-      );
       for (const update of await takeParked(manager, message.providerId, result.vendorMessageId)) {
         await this.applyLocked(manager, message.providerId, update);
       }
     });
+    return true;
   }
 
   /** queued/sending → failed with a contract error code. */
@@ -71,7 +113,7 @@ export class MessageStatusService {
     await this.dataSource.query(
       `UPDATE message SET status = 'failed', failed_at = now(), updated_at = now(), error_code = $2, error_message = $3
        WHERE id = ANY($1) AND status IN ('queued', 'sending')`,
-      [messageIds, errorCode, errorMessage.slice(0, 1000)],
+      [messageIds, errorCode, storableText(errorMessage).slice(0, 1000)],
     );
   }
 

@@ -72,6 +72,7 @@ export interface MessagePricing {
 @Index('message_idempotency_unique', ['tenantId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 @Index('message_conversation_idx', ['conversationId', 'createdAt', 'id'])
 @Index('message_queued_idx', ['queuedAt'], { where: `status = 'queued'` })
+@Index('message_sending_idx', ['sendingAt'], { where: `status = 'sending'` })
 @Index('message_contact_idx', ['contactId'])
 @Index('message_split_group_idx', ['splitGroupId', 'partIndex'], { where: 'split_group_id IS NOT NULL' })
 @Index('message_retention_idx', ['tenantId', 'createdAt'])

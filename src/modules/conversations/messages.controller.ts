@@ -1,14 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantId } from '../../auth/auth.decorators';
 import { ValidationFailedError } from '../../common/errors/domain-error';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
+import { ApiAuthenticated, ApiErrors, JSON_BODY_ERRORS } from '../../common/openapi/api-errors';
 import { MessageResponse, SendMessageDto } from './dto/message.dto';
+import { IdempotencyKey } from './idempotency-key.decorator';
 import { MessagesService } from './messages.service';
 import { SendMessageService } from './sending/send-message.service';
 
 @ApiTags('messages')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @Controller('api/v1/messages')
 export class MessagesController {
   constructor(
@@ -26,11 +28,16 @@ export class MessagesController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body = same message; different body = 409' })
   @ApiAcceptedResponse({ type: MessageResponse })
-  @ApiUnprocessableEntityResponse({ description: 'A refusal: the error code says which' })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    { status: 404, description: '`notFound`: the contactId or providerId is not this tenant\'s' },
+    { status: 409, description: '`conflict`: this Idempotency-Key was used with another body' },
+    422,
+  )
   async send(
     @TenantId() tenantId: string,
     @Body() dto: SendMessageDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey() idempotencyKey?: string,
   ): Promise<MessageResponse> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new ValidationFailedError({ 'Idempotency-Key': 'must be 1-255 visible ASCII characters' });
@@ -40,6 +47,7 @@ export class MessagesController {
 
   @Get(':id')
   @ApiOkResponse({ type: MessageResponse })
+  @ApiErrors(404)
   async get(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<MessageResponse> {
     return this.messages.toResponse(await this.messages.get(tenantId, id));
   }

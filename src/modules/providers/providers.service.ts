@@ -14,6 +14,7 @@ import { AdapterRegistry } from './adapters/adapter-registry';
 import type { ChannelAdapter, ProviderContext } from './adapters/channel-adapter';
 import { ChannelProvider } from './channel-provider.entity';
 import { credentialProblems } from './credentials';
+import { VendorAddressPolicy } from './http/vendor-address-policy';
 import type { CreateProviderDto, ProviderResponse, UpdateProviderDto } from './dto/provider.dto';
 import { channelOf, type ProviderKind } from './provider-kind';
 
@@ -33,16 +34,21 @@ export class ProvidersService {
     private readonly secretBox: SecretBox,
     private readonly audit: AuditLogService,
     private readonly config: AppConfig,
+    private readonly addresses: VendorAddressPolicy,
   ) {}
 
   async create(principal: Principal, dto: CreateProviderDto): Promise<ChannelProvider> {
     const adapter = this.registry.get(dto.vendor);
+    if (adapter.simulated && !this.config.sandboxEnabled) {
+      throw new ValidationFailedError({ vendor: `${dto.vendor} is switched off on this server (SANDBOX_ENABLED=false)` });
+    }
     if (!adapter.kinds.includes(dto.kind)) {
       throw new ValidationFailedError({ kind: `vendor ${dto.vendor} supports ${adapter.kinds.join(', ')}` });
     }
     const problems = credentialProblems(adapter.credentialSpec(dto.kind), dto.credentials);
     const policy = adapter.webhookSecretPolicy(dto.kind);
     if (policy === 'required' && !dto.webhookSecret) problems.webhookSecret = `is required for ${dto.vendor}`;
+    await this.checkApiBaseUrl(dto.credentials, problems);
     if (Object.keys(problems).length > 0) throw new ValidationFailedError(problems);
 
     const id = randomUUID();
@@ -109,6 +115,7 @@ export class ProvidersService {
         changed.push(`credentials.${field}`);
       }
       const problems = credentialProblems(adapter.credentialSpec(provider.kind), merged);
+      await this.checkApiBaseUrl(merged, problems);
       if (Object.keys(problems).length > 0) throw new ValidationFailedError(problems);
       provider.credentialsSealed = this.seal(id, 'credentials', JSON.stringify(merged));
     }
@@ -203,6 +210,14 @@ export class ProvidersService {
 
   adapterFor(provider: Pick<ChannelProvider, 'vendor'>): ChannelAdapter {
     return this.registry.get(provider.vendor);
+  }
+
+  /** Parley calls apiBaseUrl with the vendor's credentials: it must be a public https origin (see VendorAddressPolicy). */
+  private async checkApiBaseUrl(credentials: Record<string, unknown>, problems: Record<string, string>): Promise<void> {
+    const url = credentials.apiBaseUrl;
+    if (typeof url !== 'string' || problems['credentials.apiBaseUrl']) return;
+    const problem = await this.addresses.baseUrlProblem(url);
+    if (problem) problems['credentials.apiBaseUrl'] = problem;
   }
 
   private credentialsOf(provider: ChannelProvider): Record<string, string> {

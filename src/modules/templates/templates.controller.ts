@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentPrincipal, TenantId } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
+import { ApiAuthenticated, ApiErrors, JSON_BODY_ERRORS } from '../../common/openapi/api-errors';
 import { CreateTemplateDto, SyncResponse, TemplateListResponse, TemplateQueryDto, TemplateResponse } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
 
 @ApiTags('admin: templates')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @AdminOnly()
 @Controller('api/v1/admin/templates')
 export class AdminTemplatesController {
@@ -20,6 +21,11 @@ export class AdminTemplatesController {
       'ContentSid as `vendorTemplateId`; the sync brings their approval. Vendors without a template API record the template as approved.',
   })
   @ApiCreatedResponse({ type: TemplateResponse })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    { status: 404, description: '`notFound`: the providerId is not this tenant\'s' },
+    { status: 409, description: '`conflict`: the provider has a template of this name and language' },
+  )
   async create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateTemplateDto): Promise<TemplateResponse> {
     return this.templates.toResponse(await this.templates.create(principal, dto));
   }
@@ -27,6 +33,7 @@ export class AdminTemplatesController {
   @Get()
   @ApiOperation({ summary: 'All templates with their status' })
   @ApiOkResponse({ type: TemplateListResponse })
+  @ApiErrors(400)
   async list(@TenantId() tenantId: string, @Query() query: TemplateQueryDto): Promise<TemplateListResponse> {
     const page = await this.templates.list(tenantId, query);
     return { items: page.items.map((t) => this.templates.toResponse(t)), nextCursor: page.nextCursor };
@@ -42,7 +49,7 @@ export class AdminTemplatesController {
 }
 
 @ApiTags('templates')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @Controller('api/v1/templates')
 export class TemplatesController {
   constructor(private readonly templates: TemplatesService) {}
@@ -50,6 +57,7 @@ export class TemplatesController {
   @Get()
   @ApiOperation({ summary: "The agent's template picker: name, language, category, preview and parameter names" })
   @ApiOkResponse({ type: TemplateListResponse })
+  @ApiErrors(400)
   async list(@TenantId() tenantId: string, @Query() query: TemplateQueryDto): Promise<TemplateListResponse> {
     const page = await this.templates.list(tenantId, query);
     return { items: page.items.map((t) => this.templates.toResponse(t)), nextCursor: page.nextCursor };

@@ -6,6 +6,7 @@ import { AuditLogService } from '../../common/audit/audit-log.service';
 import { Clock } from '../../common/clock/clock';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
+import { storableDeep } from '../../common/text/storable-text';
 import { isUniqueViolation } from '../../database/postgres-errors';
 import type { TemplateComponent, TemplateStatusEvent, VendorTemplate } from '../providers/adapters/channel-adapter';
 import { ChannelProvider } from '../providers/channel-provider.entity';
@@ -15,6 +16,7 @@ import { MessageTemplate } from './message-template.entity';
 import { formatOf, placeholdersOf, render } from './template-text';
 
 export const APPROVED = 'APPROVED';
+export const PENDING = 'PENDING';
 /** Set by the sync when a template is gone from the vendor's list. */
 export const DELETED = 'DELETED';
 
@@ -39,9 +41,12 @@ export class TemplatesService {
   ) {}
 
   /**
-   * Submits a new template to the vendor where it has a template API (stored as the vendor answers,
-   * normally PENDING), registers a vendor-side one by its id (Twilio ContentSid; its approval comes with
-   * the next sync), or, for vendors without a template API, records one the admin had approved at the vendor.
+   * Submits a new template to the vendor where it has a template API (stored PENDING, then as the vendor
+   * answers), registers a vendor-side one by its id (Twilio ContentSid; its approval comes with the next
+   * sync), or, for vendors without a template API, records one the admin had approved at the vendor.
+   *
+   * A submitted template is saved before the vendor is called: a vendor may send its approval webhook before
+   * its answer to the submission arrives (the sandbox does), and that webhook must find the row.
    */
   async create(principal: Principal, dto: CreateTemplateDto): Promise<MessageTemplate> {
     const provider = await this.providers.get(principal.tenantId, dto.providerId);
@@ -49,29 +54,22 @@ export class TemplatesService {
     const adapter = this.providers.adapterFor(provider);
     const components = componentsOf(dto);
     const parameterFormat = formatOf([dto.header, dto.body]);
+    const submit = adapter.createTemplate && !dto.vendorTemplateId ? adapter.createTemplate.bind(adapter) : undefined;
     let status: string;
-    let vendorTemplateId = dto.vendorTemplateId ?? null;
-    if (adapter.createTemplate && !dto.vendorTemplateId) {
-      const created = await adapter.createTemplate(this.providers.context(provider), {
-        name: dto.name,
-        language: dto.language,
-        category: dto.category,
-        parameterFormat,
-        components: withExamples(components, parameterFormat),
-      });
-      status = created.status.toUpperCase();
-      vendorTemplateId = created.vendorTemplateId ?? null;
+    if (submit) {
+      status = PENDING;
     } else if (adapter.listTemplates) {
       if (!dto.vendorTemplateId) {
         throw new ValidationFailedError({ vendorTemplateId: `${provider.vendor} templates are created at the vendor: give its id` });
       }
-      status = 'PENDING';
+      status = PENDING;
     } else {
       status = APPROVED;
     }
+    let saved: MessageTemplate;
     try {
-      return await this.templates.manager.transaction(async (manager) => {
-        const saved = await manager.getRepository(MessageTemplate).save(
+      saved = await this.templates.manager.transaction(async (manager) => {
+        const row = await manager.getRepository(MessageTemplate).save(
           manager.getRepository(MessageTemplate).create({
             tenantId: principal.tenantId,
             providerId: provider.id,
@@ -82,7 +80,7 @@ export class TemplatesService {
             parameterFormat,
             components,
             placeholders: placeholdersOf(components, parameterFormat),
-            vendorTemplateId,
+            vendorTemplateId: dto.vendorTemplateId ?? null,
             rejectionReason: null,
           }),
         );
@@ -92,12 +90,12 @@ export class TemplatesService {
             actor: principal.sub,
             action: 'template.created',
             entityType: 'message_template',
-            entityId: saved.id,
+            entityId: row.id,
             changes: { name: dto.name, language: dto.language, status },
           },
           manager,
         );
-        return saved;
+        return row;
       });
     } catch (e) {
       if (isUniqueViolation(e, 'message_template_identity_unique')) {
@@ -105,6 +103,45 @@ export class TemplatesService {
       }
       throw e;
     }
+    if (!submit) return saved;
+
+    let created: { vendorTemplateId?: string; status: string };
+    try {
+      created = await submit(this.providers.context(provider), {
+        name: dto.name,
+        language: dto.language,
+        category: dto.category,
+        parameterFormat,
+        components: withExamples(components, parameterFormat),
+      });
+    } catch (e) {
+      // The vendor has no such template: neither may Parley (the admin can submit it again).
+      await this.templates.manager.transaction(async (manager) => {
+        await manager.getRepository(MessageTemplate).delete({ id: saved.id });
+        await this.audit.record(
+          {
+            tenantId: principal.tenantId,
+            actor: principal.sub,
+            action: 'template.submission_failed',
+            entityType: 'message_template',
+            entityId: saved.id,
+            changes: { name: dto.name, language: dto.language },
+          },
+          manager,
+        );
+      });
+      throw e;
+    }
+    return this.templates.manager.transaction(async (manager) => {
+      const repository = manager.getRepository(MessageTemplate);
+      const current = await repository.findOneOrFail({ where: { id: saved.id }, lock: { mode: 'pessimistic_write' } });
+      if (created.vendorTemplateId && !current.vendorTemplateId) {
+        await repository.update({ id: current.id }, { vendorTemplateId: created.vendorTemplateId });
+      }
+      // A status webhook that came first already moved the template on: the submission's answer is older news.
+      if (current.status === PENDING) await this.changeStatus(manager, current, created.status.toUpperCase(), null, 'submission');
+      return repository.findOneByOrFail({ id: current.id });
+    });
   }
 
   list(tenantId: string, query: TemplateQueryDto): Promise<Page<MessageTemplate>> {
@@ -137,7 +174,8 @@ export class TemplatesService {
       if (!adapter.listTemplates) continue;
       summary.providers += 1;
       try {
-        const vendorTemplates = await adapter.listTemplates(this.providers.context(provider));
+        // Vendor text goes into text and jsonb columns: nothing PostgreSQL cannot hold (NUL) may fail the sync.
+        const vendorTemplates = (await adapter.listTemplates(this.providers.context(provider))).map((t) => storableDeep(t));
         const changed = await this.templates.manager.transaction((manager) => this.applySync(manager, provider, vendorTemplates));
         summary.templates += vendorTemplates.length;
         summary.changed += changed;
@@ -252,7 +290,7 @@ export class TemplatesService {
     template: MessageTemplate,
     status: string,
     reason: string | null,
-    via: 'sync' | 'webhook',
+    via: 'sync' | 'webhook' | 'submission',
   ): Promise<void> {
     if (template.status === status) return;
     await manager.getRepository(MessageTemplate).update({ id: template.id }, { status, rejectionReason: reason, lastSyncedAt: this.clock.now() });

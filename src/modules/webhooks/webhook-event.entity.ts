@@ -5,6 +5,17 @@ import { ChannelProvider } from '../providers/channel-provider.entity';
 export const WEBHOOK_EVENT_STATUSES = ['pending', 'processed', 'failed', 'dead'] as const;
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 
+/** One message or status of a delivery that was not applied, and why. */
+export interface WebhookItemIssue {
+  /** Position among the delivery's items, in the order the vendor wrote them. */
+  index: number;
+  /** `inbound`, `status` or `template-status`. */
+  kind: string;
+  /** The vendor's message id (template id or name for template statuses). */
+  vendorId: string | null;
+  reason: string;
+}
+
 /** One vendor delivery, stored (verified, deduplicated) before it was acknowledged. */
 @Entity('webhook_event')
 // Checks, indexes, keys and defaults mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
@@ -64,4 +75,12 @@ export class WebhookEvent {
 
   @Column({ name: 'processed_at', type: 'timestamptz', precision: 3, nullable: true })
   processedAt!: Date | null;
+
+  /** Items whose processing failed (the rest of the delivery was filed); refilled on every processing. */
+  @Column('jsonb', { name: 'failed_items', default: () => "'[]'::jsonb" })
+  failedItems!: WebhookItemIssue[];
+
+  /** Items deliberately not applied, e.g. addressed to another number than the provider's. */
+  @Column('jsonb', { name: 'skipped_items', default: () => "'[]'::jsonb" })
+  skippedItems!: WebhookItemIssue[];
 }

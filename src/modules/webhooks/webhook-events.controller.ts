@@ -1,12 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, TenantId } from '../../auth/auth.decorators';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
+import { ApiAuthenticated, ApiErrors } from '../../common/openapi/api-errors';
 import { WebhookEventListResponse, WebhookEventQueryDto, WebhookEventResponse } from './dto/webhook-event.dto';
 import { WebhookEventsService } from './webhook-events.service';
 
 @ApiTags('admin: webhook events')
-@ApiBearerAuth()
+@ApiAuthenticated()
 @AdminOnly()
 @Controller('api/v1/admin/webhook-events')
 export class WebhookEventsController {
@@ -15,6 +16,7 @@ export class WebhookEventsController {
   @Get()
   @ApiOperation({ summary: 'Stored vendor deliveries, newest first, by status' })
   @ApiOkResponse({ type: WebhookEventListResponse })
+  @ApiErrors(400)
   async list(@TenantId() tenantId: string, @Query() query: WebhookEventQueryDto): Promise<WebhookEventListResponse> {
     const page = await this.events.list(tenantId, query);
     return { items: page.items.map((e) => this.events.toResponse(e)), nextCursor: page.nextCursor };
@@ -24,6 +26,7 @@ export class WebhookEventsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Process a stored delivery again (e.g. a dead one after a fix)' })
   @ApiAcceptedResponse({ type: WebhookEventResponse })
+  @ApiErrors(404)
   async replay(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<WebhookEventResponse> {
     return this.events.toResponse(await this.events.replay(tenantId, id));
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { Repository } from 'typeorm';
@@ -10,6 +10,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import type { RawWebhookRequest, WebhookAcknowledgement } from '../providers/adapters/channel-adapter';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersService } from '../providers/providers.service';
+import { WebhookIngress, type WebhookIngressPort } from '../providers/webhook-ingress';
 import { WebhookQueue } from './webhook-queue';
 import { timeOrderedId } from '../../common/ids/time-ordered-id';
 
@@ -26,14 +27,20 @@ export type IngestOutcome = { acknowledgement: WebhookAcknowledgement; stored: b
  * event from being stored is a 503 so that the vendor retries; a 200 always means "stored".
  */
 @Injectable()
-export class WebhookIngestService {
+export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
   private readonly logger = new Logger(WebhookIngestService.name);
 
   constructor(
     @InjectRepository(ChannelProvider) private readonly providers: Repository<ChannelProvider>,
     private readonly providerService: ProvidersService,
     private readonly queue: WebhookQueue,
+    private readonly ingress: WebhookIngress,
   ) {}
+
+  /** The sandbox's simulated vendor webhooks come in through here too, in process (see WebhookIngress). */
+  onModuleInit(): void {
+    this.ingress.register(this);
+  }
 
   async ingest(channel: string, providerId: string, request: RawWebhookRequest): Promise<IngestOutcome> {
     const provider = await this.activeProvider(channel, providerId);

@@ -1,16 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
+import { ApiErrors } from '../../common/openapi/api-errors';
 import { AppConfig } from '../../config/app-config';
 import type { RawWebhookRequest } from '../providers/adapters/channel-adapter';
 import { WebhookIngestService } from './webhook-ingest.service';
@@ -29,8 +21,11 @@ export class WebhooksController {
   @ApiOperation({ summary: "Meta's subscription handshake: echoes hub.challenge when hub.verify_token matches" })
   @ApiParam({ name: 'channel', enum: ['whatsapp'] })
   @ApiOkResponse({ description: 'The challenge, as text/plain' })
-  @ApiForbiddenResponse({ description: '`forbidden`: wrong verify token' })
-  @ApiNotFoundResponse({ description: '`notFound`: unknown or inactive provider' })
+  @ApiErrors(
+    { status: 403, description: '`forbidden`: wrong verify token' },
+    { status: 404, description: '`notFound`: unknown or inactive provider' },
+    { status: 503, description: '`serviceUnavailable`: retry' },
+  )
   async handshake(
     @Param('channel') channel: string,
     @Param('providerId') providerId: string,
@@ -52,9 +47,12 @@ export class WebhooksController {
   })
   @ApiParam({ name: 'channel', enum: ['whatsapp', 'sms'] })
   @ApiOkResponse({ description: 'Stored (or a repeat of a stored delivery)' })
-  @ApiBadRequestResponse({ description: '`invalidSignature`' })
-  @ApiNotFoundResponse({ description: '`notFound`: unknown or inactive provider' })
-  @ApiServiceUnavailableResponse({ description: '`serviceUnavailable`: not stored, retry' })
+  @ApiErrors(
+    { status: 400, description: '`invalidSignature`' },
+    { status: 404, description: '`notFound`: unknown or inactive provider' },
+    { status: 413, description: '`payloadTooLarge`: bodies over 1 MB' },
+    { status: 503, description: '`serviceUnavailable`: not stored, retry' },
+  )
   async receive(
     @Param('channel') channel: string,
     @Param('providerId') providerId: string,

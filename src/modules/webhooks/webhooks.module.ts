@@ -11,6 +11,7 @@ import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookProcessorService } from './webhook-processor.service';
+import { SimulatedConsentPolicy } from './simulated-consent.policy';
 import { WEBHOOK_QUEUE, WebhookQueue } from './webhook-queue';
 import { WebhooksController } from './webhooks.controller';
 
@@ -27,7 +28,7 @@ import { WebhooksController } from './webhooks.controller';
     TemplatesModule,
   ],
   controllers: [WebhooksController, WebhookEventsController],
-  providers: [WebhookIngestService, WebhookQueue, WebhookProcessorService, WebhookEventsService],
+  providers: [WebhookIngestService, WebhookQueue, WebhookProcessorService, WebhookEventsService, SimulatedConsentPolicy],
   exports: [WebhookProcessorService],
 })
 export class WebhooksModule {}

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
+import { IsIn, IsString, Length, ValidateIf } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
 import { CONSENT_SOURCES, CONSENT_STATUSES, type ConsentSource, type ConsentStatus } from '../consent-record.entity';
 
@@ -19,7 +20,7 @@ export class RecordConsentDto {
   evidence?: string;
 
   @ApiPropertyOptional({ enum: ['agent', 'api', 'import'], default: 'agent' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['agent', 'api', 'import'])
   source?: Exclude<ConsentSource, 'keyword'>;
 }

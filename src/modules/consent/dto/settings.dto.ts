@@ -4,18 +4,25 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Length,
   Matches,
   Max,
   Min,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { OptionalNotNull, OptionalNullable } from '../../../common/validation/optional';
 
 const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+/** What to do when a vendor call may have delivered a message without saying so (a timeout). */
+export const DUPLICATE_POLICIES = ['retry', 'fail'] as const;
+export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+const DUPLICATE_POLICY_DESCRIPTION =
+  'When a vendor call times out (it may have delivered the message): `retry` sends again on the same provider ' +
+  '(never another one), so the customer may get it twice; `fail` fails the message with errorCode `vendorTimeout` instead';
 
 export class RequireOptInDto {
   @ApiProperty({ description: 'Business-initiated WhatsApp needs a recorded opt-in (default true)' })
@@ -38,7 +45,14 @@ export class QuietHoursDto {
 }
 
 export class SettingsResponse {
-  @ApiProperty({ type: [String] }) optOutKeywords!: string[];
+  @ApiProperty({ type: [String], description: 'Every word that opts a contact out: the tenant’s own plus the required ones' })
+  optOutKeywords!: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'],
+    description: 'The carriers’ opt-out words: always honoured and always part of optOutKeywords; a PATCH cannot remove them',
+  })
+  requiredOptOutKeywords!: string[];
   @ApiProperty({ type: [String] }) optInKeywords!: string[];
   @ApiProperty() optOutAcknowledgement!: string;
   @ApiProperty() optInAcknowledgement!: string;
@@ -49,11 +63,13 @@ export class SettingsResponse {
   quietHours!: QuietHoursDto | null;
   @ApiProperty({ example: 'Europe/Amsterdam', description: 'IANA time zone of quiet hours (contacts may override)' })
   timezone!: string;
+  @ApiProperty({ enum: DUPLICATE_POLICIES, description: DUPLICATE_POLICY_DESCRIPTION })
+  duplicatePolicy!: DuplicatePolicy;
 }
 
 export class UpdateSettingsDto {
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @ApiPropertyOptional({ type: [String], description: 'Replaces the tenant’s opt-out words; the required ones are always added back' })
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -61,7 +77,7 @@ export class UpdateSettingsDto {
   optOutKeywords?: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -69,41 +85,44 @@ export class UpdateSettingsDto {
   optInKeywords?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 1024)
   optOutAcknowledgement?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 1024)
   optInAcknowledgement?: string;
 
   @ApiPropertyOptional({ type: RequireOptInDto })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => RequireOptInDto)
   requireOptIn?: RequireOptInDto;
 
   @ApiPropertyOptional({ type: Number, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @OptionalNullable()
   @IsInt()
   @Min(1)
   @Max(36500)
   retentionDays?: number | null;
 
   @ApiPropertyOptional({ type: QuietHoursDto, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @OptionalNullable()
   @ValidateNested()
   @Type(() => QuietHoursDto)
   quietHours?: QuietHoursDto | null;
 
   @ApiPropertyOptional({ example: 'Europe/Amsterdam' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 64)
   timezone?: string;
+
+  @ApiPropertyOptional({ enum: DUPLICATE_POLICIES, description: DUPLICATE_POLICY_DESCRIPTION })
+  @OptionalNotNull()
+  @IsIn(DUPLICATE_POLICIES)
+  duplicatePolicy?: DuplicatePolicy;
 }

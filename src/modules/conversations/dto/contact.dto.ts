@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, ValidateIf } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { OptionalNotNull, OptionalNullable } from '../../../common/validation/optional';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import type { ConsentState } from '../../consent/consent-state.service';
 import type { SessionWindow } from '../session-window';
@@ -11,13 +12,13 @@ export class CreateContactDto {
   phoneNumber!: string;
 
   @ApiPropertyOptional({ example: 'Sanne de Vries' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'Your CRM’s id for this contact' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 200)
   externalRef?: string;
@@ -25,8 +26,7 @@ export class CreateContactDto {
 
 export class ContactTimezoneDto {
   @ApiPropertyOptional({ nullable: true, example: 'Europe/Amsterdam', description: 'IANA zone for quiet hours; null uses the tenant’s' })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @OptionalNullable()
   @IsString()
   @Length(1, 64)
   timezone?: string | null;
@@ -34,15 +34,13 @@ export class ContactTimezoneDto {
 
 export class UpdateContactDto extends ContactTimezoneDto {
   @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @OptionalNullable()
   @IsString()
   @Length(1, 200)
   name?: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @OptionalNullable()
   @IsString()
   @Length(1, 200)
   externalRef?: string | null;
@@ -50,13 +48,13 @@ export class UpdateContactDto extends ContactTimezoneDto {
 
 export class ContactQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Exact phone number (any common format)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 40)
   phoneNumber?: string;
 
   @ApiPropertyOptional({ description: 'Part of the name, phone number or external ref' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 100)
   q?: string;

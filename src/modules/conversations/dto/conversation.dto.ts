@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
 import type { SessionWindow } from '../session-window';
 
 export class ConversationQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CHANNELS })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(CHANNELS)
   channel?: Channel;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   contactId?: string;
 }

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsIn,
-  IsOptional,
   IsString,
   IsUrl,
   IsUUID,
@@ -11,6 +10,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
 import { PRIORITIES, type Priority } from '../message.entity';
 
@@ -53,7 +53,7 @@ export class TemplateDto {
     example: ['Sanne', 'A-1042'],
     description: 'Positional templates take a list, named templates an object',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsTemplateParameters()
   parameters?: string[] | Record<string, string>;
 }
@@ -69,7 +69,7 @@ export class MediaDto {
   type!: (typeof MEDIA_KINDS)[number];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 1024)
   caption?: string;
@@ -77,12 +77,12 @@ export class MediaDto {
 
 export class SendMessageDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The contact, or give `to`' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   contactId?: string;
 
   @ApiPropertyOptional({ example: '+31612345678', description: 'A phone number; the contact is created when new' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 40)
   to?: string;
@@ -92,30 +92,30 @@ export class SendMessageDto {
   channel!: Channel;
 
   @ApiPropertyOptional({ description: 'WhatsApp texts over 4096 characters go out as ordered parts; SMS allows 1600' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 65536)
   text?: string;
 
   @ApiPropertyOptional({ type: TemplateDto })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => TemplateDto)
   template?: TemplateDto;
 
   @ApiPropertyOptional({ type: MediaDto })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => MediaDto)
   media?: MediaDto;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Send through this provider only' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   providerId?: string;
 
   @ApiPropertyOptional({ enum: PRIORITIES, default: 'normal' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(PRIORITIES)
   priority?: Priority;
 }

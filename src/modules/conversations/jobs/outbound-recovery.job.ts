@@ -4,13 +4,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../../common/clock/clock';
 import { AdvisoryLock } from '../../../common/locking/advisory-lock';
+import { withinBudget } from '../../../common/redis/bounded';
 import { Message } from '../message.entity';
+import { CLAIM_STALE_MS } from '../message-status.service';
 import { OutboundQueue } from '../sending/outbound-queue';
 
 /** A queued message whose job vanished this long ago is re-enqueued. */
 export const QUEUED_GRACE_MS = 60_000;
-/** A message left `sending` this long (well past Bull's lock) with no job is re-enqueued. */
-export const SENDING_GRACE_MS = 5 * 60_000;
+/** A message left `sending` with a stale claim (its worker died) and no live job is re-enqueued. */
+export const SENDING_GRACE_MS = CLAIM_STALE_MS;
 const BATCH = 1000;
 
 /**
@@ -53,15 +55,27 @@ export class OutboundRecoveryJob {
       .getMany();
     let requeued = 0;
     for (const message of stale) {
-      const job = await this.queue.queue.getJob(message.id);
-      if (job) {
-        const state = await job.getState();
-        if (state !== 'completed' && state !== 'failed') continue;
-        await job.remove();
+      let lost: boolean;
+      try {
+        lost = await this.jobLost(message.id);
+      } catch (e) {
+        // Redis is unreachable (logged once by RedisConnections): the next run carries on.
+        this.logger.debug({ reason: e instanceof Error ? e.message : String(e) }, 'recovery sweep stopped: Redis did not answer');
+        break;
       }
-      if (await this.queue.enqueue(message)) requeued += 1;
+      if (lost && (await this.queue.enqueue(message))) requeued += 1;
     }
     if (requeued > 0) this.logger.warn({ requeued }, 're-enqueued messages whose job was lost');
     return requeued;
+  }
+
+  /** True when the message has no live job (none, or one Bull finished with); a finished one is removed. */
+  private async jobLost(messageId: string): Promise<boolean> {
+    const job = await withinBudget(this.queue.queue.getJob(messageId), 'look up a job');
+    if (!job) return true;
+    const state = await withinBudget(job.getState(), 'read a job state');
+    if (state !== 'completed' && state !== 'failed') return false;
+    await withinBudget(job.remove(), 'remove a finished job');
+    return true;
   }
 }

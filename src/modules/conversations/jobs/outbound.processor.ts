@@ -5,6 +5,9 @@ import { DISPATCH_JOB, OUTBOUND_QUEUE, type DispatchJob } from '../sending/outbo
 import { DispatchService } from '../sending/dispatch.service';
 import { RetryLater } from '../sending/retry-later.error';
 
+/** Jobs one worker process runs at once; also the most vendor calls a crashed worker can leave unrecorded. */
+export const OUTBOUND_CONCURRENCY = 16;
+
 /** Outbound workers: each job sends one message (job id = message id). */
 @Processor(OUTBOUND_QUEUE)
 export class OutboundProcessor {
@@ -12,7 +15,7 @@ export class OutboundProcessor {
 
   constructor(private readonly dispatcher: DispatchService) {}
 
-  @Process({ name: DISPATCH_JOB, concurrency: 16 })
+  @Process({ name: DISPATCH_JOB, concurrency: OUTBOUND_CONCURRENCY })
   async handle(job: Job<DispatchJob>): Promise<void> {
     try {
       await this.dispatcher.dispatch(job);

@@ -5,8 +5,8 @@ import { In, Not, Repository } from 'typeorm';
 import { Clock } from '../../../common/clock/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { ErrorCode } from '../../../common/errors/error-code';
-import type { ErrorClassification, OutboundContent, ProviderContext } from '../../providers/adapters/channel-adapter';
-import { VendorError } from '../../providers/adapters/vendor-error';
+import type { ErrorClassification, OutboundContent, ProviderContext, SendResult } from '../../providers/adapters/channel-adapter';
+import { outcomeUnknown, VendorError } from '../../providers/adapters/vendor-error';
 import { ChannelProvider } from '../../providers/channel-provider.entity';
 import { ProviderSelector } from '../../providers/provider-selector.service';
 import { ProvidersService } from '../../providers/providers.service';
@@ -22,14 +22,16 @@ import { SendGates } from './send-gates';
 import { SmsFallback } from './sms-fallback';
 import { QuietHoursPolicy } from './quiet-hours.policy';
 import { ConsentStateService } from '../../consent/consent-state.service';
+import { TenantSettingsService, type DuplicatePolicy } from '../../consent/tenant-settings.service';
 
 /** Waits before the 2nd, 3rd and 4th try on one provider; then the message fails or fails over. */
 export const RETRY_DELAYS_MS = [1000, 2000, 4000];
 
 /**
- * The worker side of a send: claim the message (queued → sending), call the vendor through the provider's
- * adapter, record what came back. Retryable vendor errors come back through Bull after 1 s, 2 s, 4 s; a
- * provider that stays unavailable hands the message to the next one; permanent errors fail it at once.
+ * The worker side of a send: claim the message (queued → sending as attempt N), call the vendor through the
+ * provider's adapter, record what came back in one statement. Retryable vendor errors come back through
+ * Bull after 1 s, 2 s, 4 s; a provider that stays unavailable (5xx, 429, unreachable) hands the message to
+ * the next one; permanent errors fail it at once.
  */
 @Injectable()
 export class DispatchService {
@@ -49,6 +51,7 @@ export class DispatchService {
     private readonly fallback: SmsFallback,
     private readonly quietHours: QuietHoursPolicy,
     private readonly consentState: ConsentStateService,
+    private readonly settings: TenantSettingsService,
     private readonly clock: Clock,
   ) {}
 
@@ -71,53 +74,94 @@ export class DispatchService {
       await this.failOver(job, message, new VendorError({ message: 'The provider was deactivated or removed.' }));
       return;
     }
-    await this.rateLimiter.acquire(provider);
-    if (!(await this.status.claim(message.id))) return;
-
+    // Everything the call needs is ready before the claim, so that a claim means "the vendor call is next".
     const adapter = this.providerService.adapterFor(provider);
     const context = this.providerService.context(provider);
+    const outbound = { messageId: message.id, to: await this.recipient(message), content: outboundContent(message) };
+    await this.rateLimiter.acquire(provider);
+
+    const claim = await this.status.claim(message.id);
+    if (claim.kind === 'busy') throw new RetryLater(claim.waitMs, 'an earlier attempt may still be talking to the vendor');
+    if (claim.kind === 'gone') return;
+    if (claim.tookOver && (await this.duplicatePolicy(message)) === 'fail') {
+      // The attempt before this one died during its vendor call: it may have been delivered.
+      await this.failWithParts(message, ErrorCode.VendorTimeout, 'An earlier attempt stopped during the vendor call; the message may have been delivered.');
+      return;
+    }
+
+    let result: SendResult;
     try {
-      const result = await adapter.send(context, { messageId: message.id, to: await this.recipient(message), content: outboundContent(message) });
-      await this.status.recordSent(message, result);
-      await this.enqueueNextPart(message);
+      result = await adapter.send(context, outbound);
     } catch (e) {
       if (!(e instanceof VendorError)) throw e;
-      await this.handleVendorError(job, message, context, adapter.classifyError(e), e);
+      await this.handleVendorError(job, message, claim.attempt, context, adapter.classifyError(e), e);
+      return;
     }
+    if (await this.status.recordSent(message, claim.attempt, result)) await this.enqueueNextPart(message);
   }
 
+  /**
+   * Retry on the same provider (1 s, 2 s, 4 s), then fail over or fail. A request that may have reached the
+   * vendor (timeout, connection lost after sending) never fails over: a second provider would deliver a
+   * second copy. It is retried on the same provider, or, when the tenant prefers no duplicates, failed as
+   * `vendorTimeout` at once. 429 and 5xx mean the vendor did not take it: those fail over when they last.
+   */
   private async handleVendorError(
     job: Job<DispatchJob>,
     message: Message,
+    attempt: number,
     provider: ProviderContext,
     classification: ErrorClassification,
     error: VendorError,
   ): Promise<void> {
     const attempts = job.data.providerAttempts ?? 0;
+    const unknownOutcome = outcomeUnknown(error);
     this.logger.warn(
-      { messageId: message.id, providerId: provider.id, code: classification.code, vendorCode: error.info.vendorCode, attempt: attempts + 1 },
+      {
+        messageId: message.id,
+        providerId: provider.id,
+        code: classification.code,
+        vendorCode: error.info.vendorCode,
+        transport: error.info.transport,
+        attempt: attempts + 1,
+      },
       'vendor refused a send',
     );
+    if (unknownOutcome && (await this.duplicatePolicy(message)) === 'fail') {
+      await this.failWithParts(message, ErrorCode.VendorTimeout, `${error.message}. The vendor may have received the message; it is not sent again.`);
+      return;
+    }
+    const uncertain = unknownOutcome || job.data.uncertain === true;
     if (classification.retryable && attempts < RETRY_DELAYS_MS.length) {
-      await this.status.requeue(message.id, this.clock.now());
-      await job.update({ ...job.data, providerAttempts: attempts + 1 });
+      await this.status.requeue(message.id, attempt, this.clock.now());
+      await job.update({ ...job.data, providerAttempts: attempts + 1, ...(uncertain ? { uncertain: true } : {}) });
       throw new RetryLater(RETRY_DELAYS_MS[attempts], error.message);
     }
-    if (classification.code === ErrorCode.VendorUnavailable) {
-      await this.status.requeue(message.id, this.clock.now());
-      await this.failOver(job, message, error);
+    // Out of retries after a call that may have gone through: another provider could deliver a second copy.
+    if (uncertain && classification.retryable) {
+      await this.failWithParts(message, ErrorCode.VendorTimeout, `${error.message}. The vendor may have received the message.`);
+      return;
+    }
+    if (classification.code === ErrorCode.VendorUnavailable || classification.code === ErrorCode.RateLimited) {
+      await this.status.requeue(message.id, attempt, this.clock.now());
+      await this.failOver(job, message, error, classification.code);
       return;
     }
     await this.failWithParts(message, classification.code, error.message);
     if (classification.fallbackToSms) await this.fallback.send(message);
   }
 
+  /** The tenant's choice between a possible duplicate and a message failed as vendorTimeout. */
+  private async duplicatePolicy(message: Message): Promise<DuplicatePolicy> {
+    return (await this.settings.get(message.tenantId)).duplicatePolicy;
+  }
+
   /** Moves the message to the next provider that passes the gates, or fails it when there is none. */
-  private async failOver(job: Job<DispatchJob>, message: Message, error: VendorError): Promise<void> {
+  private async failOver(job: Job<DispatchJob>, message: Message, error: VendorError, code = ErrorCode.VendorUnavailable): Promise<void> {
     const tried = [...new Set([...(job.data.triedProviderIds ?? []), message.providerId])];
     const chosen = message.providerPinned ? undefined : await this.nextProvider(message, tried);
     if (!chosen) {
-      await this.failWithParts(message, ErrorCode.VendorUnavailable, error.message);
+      await this.failWithParts(message, code, error.message);
       return;
     }
     const next = chosen.provider;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ContactsService } from '../contacts.service';
 import { ConversationsService } from '../conversations.service';
 import { Message } from '../message.entity';
 import { OutboundQueue } from './outbound-queue';
@@ -25,6 +26,7 @@ export interface OutboundOptions {
 export class OutboundWriter {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly contacts: ContactsService,
     private readonly conversations: ConversationsService,
     private readonly queue: OutboundQueue,
   ) {}
@@ -38,6 +40,11 @@ export class OutboundWriter {
     // Parts of a long text share the first part's id as their group.
     const groupId = texts.length > 1 ? ids[0] : null;
     const messages = await this.dataSource.transaction(async (manager) => {
+      if (context.contactIsNew) {
+        // Concurrent first sends to one number meet on the unique (tenant, phone) index and share one row.
+        context.contact = await this.contacts.findOrCreate(context.tenantId, context.contact.phoneNumber, undefined, manager);
+        context.contactIsNew = false;
+      }
       const conversation = await this.conversations.findOrOpen(manager, {
         tenantId: context.tenantId,
         contactId: context.contact.id,

@@ -12,6 +12,8 @@ export type SendContent =
 export interface SendContext {
   tenantId: string;
   contact: Contact;
+  /** The contact is not stored yet (a send to a new number): the writer stores it with the message, once accepted. */
+  contactIsNew?: boolean;
   channel: Channel;
   content: SendContent;
   priority: Priority;

@@ -43,12 +43,14 @@ export class SendMessageService {
       if (earlier) return earlier;
     }
 
-    const contact = dto.contactId
-      ? await this.contacts.get(tenantId, dto.contactId)
-      : await this.contacts.findOrCreate(tenantId, normalizePhoneNumber(dto.to!, 'to'));
+    // A refused send to a new number must leave nothing behind: its contact is stored only with the message.
+    const { contact, stored } = dto.contactId
+      ? { contact: await this.contacts.get(tenantId, dto.contactId), stored: true }
+      : await this.contacts.findOrPrepare(tenantId, normalizePhoneNumber(dto.to!, 'to'));
     const context: SendContext = {
       tenantId,
       contact,
+      contactIsNew: !stored,
       channel: dto.channel,
       content,
       priority: dto.priority ?? 'normal',

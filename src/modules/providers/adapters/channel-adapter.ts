@@ -90,7 +90,16 @@ export type InboundContent =
   /** Anything else, kept with the vendor's type name so that nothing is silently dropped. */
   | { type: 'unsupported'; rawType: string };
 
-export interface InboundMessageEvent {
+/** What an adapter may say about an item it read but that must not be applied for this provider. */
+export interface SkippableItem {
+  /**
+   * Why the item is not for this provider (e.g. addressed to another phone number). Parley keeps it with
+   * the stored delivery and lists it for admins, but files nothing.
+   */
+  skipReason?: string;
+}
+
+export interface InboundMessageEvent extends SkippableItem {
   kind: 'inbound';
   vendorMessageId: string;
   /** Sender as the vendor wrote it (`+316…`, `whatsapp:+316…`, `316…`); Parley normalizes it to E.164. */
@@ -105,7 +114,7 @@ export interface InboundMessageEvent {
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
-export interface StatusUpdateEvent {
+export interface StatusUpdateEvent extends SkippableItem {
   kind: 'status';
   vendorMessageId: string;
   status: DeliveryStatus;
@@ -187,6 +196,11 @@ export interface ChannelAdapter {
   readonly vendor: string;
   /** Provider kinds this vendor can be configured as. */
   readonly kinds: readonly ProviderKind[];
+  /**
+   * A vendor that only simulates one (the sandbox): no real customer is on the other end, so its traffic
+   * never writes consent for real contacts, and SANDBOX_ENABLED switches it off.
+   */
+  readonly simulated?: boolean;
   /** Credential fields per kind (all vendors also accept `apiBaseUrl`). */
   credentialSpec(kind: ProviderKind): CredentialSpec;
   /**

@@ -8,18 +8,51 @@ export interface VendorErrorInfo {
   vendorCode?: string;
   /** The vendor's message, for the message's errorMessage. Never includes credentials. */
   message: string;
-  /** Set when no HTTP answer came: connection refused/reset, DNS, or a timeout. */
-  transport?: 'timeout' | 'network';
+  /**
+   * Set when no HTTP answer came. `unreachable`: no connection was made (refused, DNS, connect timeout), so
+   * the vendor never saw the request. `timeout` (no answer in time) and `network` (the connection broke
+   * after it was made): the vendor may have taken the request.
+   */
+  transport?: 'timeout' | 'network' | 'unreachable';
   /** From a Retry-After header, when given. */
   retryAfterMs?: number;
 }
 
+/** Longest vendor-supplied reason kept (it becomes a message's errorMessage). */
+export const VENDOR_MESSAGE_MAX_LENGTH = 200;
+
 /** Any failure of a vendor call. Adapters throw it; their classifyError maps it to a contract code. */
 export class VendorError extends Error {
-  constructor(readonly info: VendorErrorInfo) {
-    super(info.message);
+  readonly info: VendorErrorInfo;
+
+  constructor(info: VendorErrorInfo) {
+    const message = sanitizeVendorMessage(info.message);
+    super(message);
     this.name = 'VendorError';
+    this.info = { ...info, message };
   }
+}
+
+/**
+ * A vendor's reason as agents may see it: markup, control and invisible formatting characters removed,
+ * whitespace collapsed, at most VENDOR_MESSAGE_MAX_LENGTH characters. Every VendorError's message goes
+ * through here, so whatever answered a call (a vendor, or anything an apiBaseUrl pointed at) is never
+ * echoed back beyond a short plain reason.
+ */
+export function sanitizeVendorMessage(text: string): string {
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const characters = [...plain];
+  if (characters.length === 0) return 'The vendor gave no reason';
+  return characters.length > VENDOR_MESSAGE_MAX_LENGTH ? `${characters.slice(0, VENDOR_MESSAGE_MAX_LENGTH - 1).join('')}…` : plain;
+}
+
+/** No answer came, but the request may have reached the vendor: sending it again may deliver it twice. */
+export function outcomeUnknown(error: VendorError): boolean {
+  return error.info.transport === 'timeout' || error.info.transport === 'network';
 }
 
 /**

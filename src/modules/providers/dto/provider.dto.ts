@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsString, Length, Max, Min } from 'class-validator';
+import { OptionalNotNull, OptionalNullable } from '../../../common/validation/optional';
 import { VENDORS } from '../adapters/adapter-registry';
 import { CHANNELS, type Channel, PROVIDER_KINDS, type ProviderKind } from '../provider-kind';
 
@@ -27,25 +28,25 @@ export class CreateProviderDto {
   phoneNumber!: string;
 
   @ApiPropertyOptional({ default: 100, description: 'Lower wins when Parley picks a provider' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   priority?: number;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   active?: boolean;
 
   @ApiPropertyOptional({ description: 'Secret the vendor signs webhooks with (Meta app secret, Bird signing key, …). Never returned.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 512)
   webhookSecret?: string;
 
   @ApiPropertyOptional({ description: "Meta's webhook verify token for the GET handshake. Never returned." })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 256)
   verifyToken?: string;
@@ -59,23 +60,25 @@ export class CreateProviderDto {
     nullable: true,
     description: 'Only accept inbound messages from these numbers (E.164); others are dropped and logged',
   })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @OptionalNullable()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
   allowedNumbers?: string[] | null;
 
   @ApiPropertyOptional({ description: 'Messages per second Parley sends through this provider (default per vendor)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10_000)
   rateLimitPerSecond?: number;
 }
 
-/** Any field of a new provider but its kind and vendor (a different vendor is a new provider); credentials merge. */
-export class UpdateProviderDto extends PartialType(OmitType(CreateProviderDto, ['kind', 'vendor'] as const)) {}
+/**
+ * Any field of a new provider but its kind and vendor (a different vendor is a new provider); credentials merge.
+ * Left-out fields stay as they are; `null` is refused except where the field is nullable (allowedNumbers).
+ */
+export class UpdateProviderDto extends PartialType(OmitType(CreateProviderDto, ['kind', 'vendor'] as const), { skipNullProperties: false }) {}
 
 export class ProviderResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;

@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { VendorError } from '../adapters/vendor-error';
+import { VendorAddressPolicy, VendorAddressRefused } from './vendor-address-policy';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Shorter than the request timeout: a connection that never came is a different outcome from a slow answer. */
+export const CONNECT_TIMEOUT_MS = 5_000;
 
 export interface VendorRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -33,11 +36,17 @@ export interface VendorResponse {
 @Injectable()
 export class VendorHttpClient {
   private readonly logger = new Logger(VendorHttpClient.name);
-  private readonly dispatcher = new Agent({
-    connect: { timeout: DEFAULT_TIMEOUT_MS },
-    keepAliveTimeout: 10_000,
-    connections: 128,
-  });
+  private readonly dispatcher: Agent;
+
+  /** Targets the policy refuses (not public https) fail with a permanent VendorError before any connection. */
+  constructor(private readonly addresses: VendorAddressPolicy = VendorAddressPolicy.unrestricted()) {
+    this.dispatcher = new Agent({
+      // Every name resolves through the policy, so the address it checked is the address connected to.
+      connect: { timeout: CONNECT_TIMEOUT_MS, ...(addresses.allowPrivate ? {} : { lookup: addresses.lookup }) },
+      keepAliveTimeout: 10_000,
+      connections: 128,
+    });
+  }
 
   async request(req: VendorRequest): Promise<VendorResponse> {
     const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -54,6 +63,7 @@ export class VendorHttpClient {
     const where = `${req.method} ${target.host}${target.pathname}`;
     const started = Date.now();
     try {
+      this.addresses.assertCallable(target);
       const response = await request(target, {
         method: req.method,
         headers,
@@ -67,16 +77,23 @@ export class VendorHttpClient {
       this.logger.debug({ vendorCall: where, status: response.statusCode, ms: Date.now() - started }, 'vendor call');
       return { status: response.statusCode, headers: flattenHeaders(response.headers), text, json: parseJson(text) };
     } catch (e) {
-      const timedOut =
-        (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) ||
-        e instanceof undiciErrors.ConnectTimeoutError ||
-        e instanceof undiciErrors.HeadersTimeoutError ||
-        e instanceof undiciErrors.BodyTimeoutError;
+      const refusal = [e, (e as { cause?: unknown } | null)?.cause].find((x) => x instanceof VendorAddressRefused);
+      if (refusal) {
+        this.logger.warn({ vendorCall: where }, 'vendor call refused: not a public https address');
+        // Neither a transport failure nor an HTTP status: a permanent refusal (vendorRejected), never retried elsewhere.
+        throw new VendorError({ message: refusal.message });
+      }
+      const transport = transportFailure(e);
       const reason = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
-      this.logger.warn({ vendorCall: where, ms: Date.now() - started, timedOut }, 'vendor call got no answer');
+      this.logger.warn({ vendorCall: where, ms: Date.now() - started, transport }, 'vendor call got no answer');
       throw new VendorError({
-        transport: timedOut ? 'timeout' : 'network',
-        message: timedOut ? `No answer from ${target.host} within ${timeoutMs} ms` : `Could not reach ${target.host}: ${reason}`,
+        transport,
+        message:
+          transport === 'timeout'
+            ? `No answer from ${target.host} within ${timeoutMs} ms`
+            : transport === 'unreachable'
+              ? `Could not connect to ${target.host}: ${reason}`
+              : `The connection to ${target.host} failed: ${reason}`,
       });
     }
   }
@@ -84,6 +101,27 @@ export class VendorHttpClient {
   async onApplicationShutdown(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** Errors of a connection that was never made: the vendor cannot have seen the request. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether the vendor may have seen the request: `unreachable` (no connection, safe to try elsewhere),
+ * `timeout` (connected, no answer in time) or `network` (the connection broke after it was made). The
+ * connect timeout is shorter than the request's, so a connection that never came is told from a slow answer.
+ */
+function transportFailure(e: unknown): 'timeout' | 'network' | 'unreachable' {
+  const code = (e as { code?: unknown } | null)?.code ?? ((e as { cause?: { code?: unknown } } | null)?.cause?.code);
+  if (e instanceof undiciErrors.ConnectTimeoutError || (typeof code === 'string' && NOT_CONNECTED.has(code))) return 'unreachable';
+  // By name: AbortSignal.timeout() rejects with a DOMException, not an Error of every realm.
+  const name = (e as { name?: unknown } | null)?.name;
+  const timedOut =
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    e instanceof undiciErrors.HeadersTimeoutError ||
+    e instanceof undiciErrors.BodyTimeoutError;
+  return timedOut ? 'timeout' : 'network';
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

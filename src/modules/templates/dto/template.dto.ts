@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 
 export class TemplateButtonDto {
@@ -14,13 +15,13 @@ export class TemplateButtonDto {
   text!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 2000)
   url?: string;
 
   @ApiPropertyOptional({ name: 'phone_number' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 20)
   phone_number?: string;
@@ -49,19 +50,19 @@ export class CreateTemplateDto {
   body!: string;
 
   @ApiPropertyOptional({ description: 'Text header' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 60)
   header?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 60)
   footer?: string;
 
   @ApiPropertyOptional({ type: [TemplateButtonDto] })
-  @IsOptional()
+  @OptionalNotNull()
   @ArrayMaxSize(10)
   @ValidateNested({ each: true })
   @Type(() => TemplateButtonDto)
@@ -70,7 +71,7 @@ export class CreateTemplateDto {
   @ApiPropertyOptional({
     description: 'The vendor’s id where templates live at the vendor (Twilio Content API ContentSid `HX…`): registers it instead of submitting',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 128)
   vendorTemplateId?: string;
@@ -78,12 +79,12 @@ export class CreateTemplateDto {
 
 export class TemplateQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   providerId?: string;
 
   @ApiPropertyOptional({ example: 'approved', description: 'approved, pending, rejected, paused, disabled, deleted…' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 32)
   status?: string;

@@ -10,6 +10,14 @@ export class WebhookEventQueryDto extends PageQueryDto {
   status?: WebhookEventStatus;
 }
 
+export class WebhookItemIssueResponse {
+  @ApiProperty({ description: "Position among the delivery's messages and statuses, in the vendor's order" }) index!: number;
+  @ApiProperty({ enum: ['inbound', 'status', 'template-status'] }) kind!: string;
+  @ApiProperty({ type: String, nullable: true, description: "The vendor's message id (template id or name for template statuses)" })
+  vendorId!: string | null;
+  @ApiProperty() reason!: string;
+}
+
 export class WebhookEventResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) providerId!: string;
@@ -20,6 +28,16 @@ export class WebhookEventResponse {
   @ApiProperty() receivedAt!: string;
   @ApiProperty({ type: String, nullable: true }) processedAt!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'When a failed event is tried again' }) nextAttemptAt!: string | null;
+  @ApiProperty({
+    type: [WebhookItemIssueResponse],
+    description: 'Items of a processed delivery that could not be applied (the others were); replay the event to try them again',
+  })
+  failedItems!: WebhookItemIssueResponse[];
+  @ApiProperty({
+    type: [WebhookItemIssueResponse],
+    description: "Items deliberately not applied, e.g. a Meta change for another phone_number_id than the provider's",
+  })
+  skippedItems!: WebhookItemIssueResponse[];
 }
 
 export class WebhookEventListResponse {

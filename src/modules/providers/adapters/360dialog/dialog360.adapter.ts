@@ -78,6 +78,7 @@ export class Dialog360Adapter implements ChannelAdapter {
     return safeEqual(given, p.webhookSecret);
   }
 
+  /** No phone_number_id check (unlike Meta): the channel's webhook only carries its own number, and its credentials name none. */
   parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
     return parseWebhookBody(request.rawBody);
   }

@@ -140,8 +140,12 @@ export function classifyCloudApiError(error: VendorError): ErrorClassification {
 /**
  * Every event of a webhook delivery, in the order Meta wrote them: each entry, each change, and within a
  * change its messages then its statuses. Throws only when the body is not a JSON object.
+ *
+ * With `phoneNumberId` (the provider's own number id), messages and statuses of a change addressed to
+ * another `metadata.phone_number_id` are marked with a skipReason: one app's webhook receives the changes
+ * of every number of the business account, and only this provider's belong to it.
  */
-export function parseWebhookBody(rawBody: Buffer): WebhookEvent[] {
+export function parseWebhookBody(rawBody: Buffer, options: { phoneNumberId?: string } = {}): WebhookEvent[] {
   let body: JsonObject | undefined;
   try {
     body = parseJsonObject(rawBody);
@@ -157,7 +161,11 @@ export function parseWebhookBody(rawBody: Buffer): WebhookEvent[] {
     for (const change of asJsonObjects(entry.changes)) {
       const value = asJsonObject(change.value);
       if (!value) continue;
-      if (change.field === 'messages') events.push(...messageEvents(value), ...statusEvents(value));
+      if (change.field === 'messages') {
+        const items = [...messageEvents(value), ...statusEvents(value)];
+        const skipReason = foreignNumberReason(value, options.phoneNumberId);
+        events.push(...(skipReason ? items.map((item) => ({ ...item, skipReason })) : items));
+      }
       else if (change.field === 'message_template_status_update') {
         const event = templateStatusEvent(value, entry.time);
         if (event) events.push(event);
@@ -166,6 +174,14 @@ export function parseWebhookBody(rawBody: Buffer): WebhookEvent[] {
     }
   }
   return events;
+}
+
+/** Why a change is not this provider's, or undefined when it is (or does not say). */
+function foreignNumberReason(value: JsonObject, ours: string | undefined): string | undefined {
+  const given = asJsonObject(value.metadata)?.phone_number_id;
+  const target = typeof given === 'number' ? String(given) : asString(given);
+  if (!ours || !target || target === ours) return undefined;
+  return `addressed to phone_number_id ${target}, not this provider's number`;
 }
 
 function messageEvents(value: JsonObject): WebhookEvent[] {

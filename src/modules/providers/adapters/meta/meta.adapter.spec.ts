@@ -468,6 +468,26 @@ describe('MetaAdapter', () => {
     it('throws on a body that is not JSON', () => {
       expect(() => adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: Buffer.from('not json') })).toThrow();
     });
+
+    it('marks the messages and statuses of a change for another phone_number_id, and only those', () => {
+      const change = (phoneNumberId: string, id: string) => ({
+        field: 'messages',
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+          messages: [{ from: '31612345678', id, timestamp: '1763740800', type: 'text', text: { body: 'hi' } }],
+          statuses: [{ id: `${id}-out`, status: 'sent', timestamp: '1763740800', recipient_id: '31612345678' }],
+        },
+      });
+      const rawBody = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: WABA_ID, changes: [change(PHONE_NUMBER_ID, 'wamid.ours'), change('999000111222333', 'wamid.theirs')] }] }));
+      const events = adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody });
+      expect(events.map((e) => [e.kind === 'template-status' ? e.name : e.vendorMessageId, e.kind === 'template-status' ? undefined : e.skipReason])).toEqual([
+        ['wamid.ours', undefined],
+        ['wamid.ours-out', undefined],
+        ['wamid.theirs', expect.stringContaining('999000111222333')],
+        ['wamid.theirs-out', expect.stringContaining('999000111222333')],
+      ]);
+    });
   });
 
   describe('templates', () => {

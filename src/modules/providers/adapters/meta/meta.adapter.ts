@@ -73,8 +73,9 @@ export class MetaAdapter implements ChannelAdapter {
     return isHmacSha256Signature(given, p.webhookSecret, request.rawBody);
   }
 
-  parseWebhook(_p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
-    return parseWebhookBody(request.rawBody);
+  /** Changes for another number of the business account are marked, not filed under this provider. */
+  parseWebhook(p: ProviderContext, request: RawWebhookRequest): WebhookEvent[] {
+    return parseWebhookBody(request.rawBody, { phoneNumberId: p.credentials.phoneNumberId });
   }
 
   classifyError(error: VendorError): ErrorClassification {

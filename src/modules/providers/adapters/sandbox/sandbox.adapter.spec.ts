@@ -1,47 +1,54 @@
 import { createHmac } from 'node:crypto';
-import { FakeVendor } from '../../../../../test/support/fake-vendor';
 import { providerContext } from '../../../../../test/support/provider-context';
+import { waitFor } from '../../../../../test/support/spawn';
 import { ErrorCode } from '../../../../common/errors/error-code';
-import { VendorHttpClient } from '../../http/vendor-http.client';
+import { loadConfig } from '../../../../config/app-config';
+import { WebhookIngress } from '../../webhook-ingress';
+import type { RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { SandboxAdapter } from './sandbox.adapter';
 
 describe('SandboxAdapter', () => {
-  let parley: FakeVendor;
-  const http = new VendorHttpClient();
-  const adapter = new SandboxAdapter(http);
+  /** What the webhooks module's ingest received, in order. */
+  const filed: { channel: string; providerId: string; request: RawWebhookRequest }[] = [];
+  const ingress = new WebhookIngress();
+  ingress.register({
+    ingest: (channel, providerId, request) => {
+      filed.push({ channel, providerId, request });
+      return Promise.resolve({ stored: true });
+    },
+  });
+  const config = loadConfig({});
+  const adapter = new SandboxAdapter(ingress, config);
   const secret = 'sandbox-secret';
+  const WEBHOOK_BASE = 'http://localhost:3100';
 
-  beforeAll(async () => {
-    // Stands in for Parley's own webhook endpoint.
-    parley = await FakeVendor.start();
+  afterEach(() => {
+    filed.length = 0;
   });
-  afterEach(() => parley.reset());
-  afterAll(async () => {
-    await parley.close();
-    await http.onApplicationShutdown();
-  });
+  afterAll(() => adapter.onApplicationShutdown());
 
   const context = (kind: 'whatsapp-bsp' | 'sms') =>
     providerContext('sandbox', kind, {
       webhookSecret: secret,
       credentials: { statusDelayMs: '20' },
-      webhookUrl: `${parley.url}/webhooks/${kind === 'sms' ? 'sms' : 'whatsapp'}/p1`,
+      webhookUrl: `${WEBHOOK_BASE}/webhooks/${kind === 'sms' ? 'sms' : 'whatsapp'}/p1`,
     });
+  const waitForFiled = (count: number) => waitFor(() => Promise.resolve(filed.length >= count && filed.slice(0, count)), 5_000, 10);
 
-  it('sends at once, then posts signed sent, delivered and read webhooks on WhatsApp', async () => {
+  it('sends at once, then files signed sent, delivered and read webhooks on WhatsApp through the ingest, addressed to the webhook URL', async () => {
     const p = context('whatsapp-bsp');
     const result = await adapter.send(p, { messageId: 'm1', to: '+31612345678', content: { type: 'text', text: 'Hi' } });
     expect(result.vendorMessageId).toMatch(/^sandbox\./);
 
-    const posted = await parley.waitForRequests(3);
-    const events = posted.flatMap((req) => {
-      expect(req.method).toBe('POST');
-      expect(req.path).toBe('/webhooks/whatsapp/p1');
-      expect(req.headers['content-type']).toBe('application/json');
-      const expected = `sha256=${createHmac('sha256', secret).update(req.rawBody).digest('hex')}`;
-      expect(req.headers['x-parley-signature']).toBe(expected);
-      const request = { method: 'POST', url: `${parley.url}${req.path}`, headers: req.headers, rawBody: req.rawBody };
+    const posted = await waitForFiled(3);
+    const events = posted.flatMap(({ channel, providerId, request }) => {
+      expect([channel, providerId]).toEqual(['whatsapp', p.id]);
+      expect(request.method).toBe('POST');
+      expect(request.url).toBe(`${WEBHOOK_BASE}/webhooks/whatsapp/p1`);
+      expect(request.headers['content-type']).toBe('application/json');
+      const expected = `sha256=${createHmac('sha256', secret).update(request.rawBody).digest('hex')}`;
+      expect(request.headers['x-parley-signature']).toBe(expected);
       expect(adapter.verifyWebhook(p, request)).toBe(true);
       return adapter.parseWebhook(p, request);
     });
@@ -54,16 +61,16 @@ describe('SandboxAdapter', () => {
 
   it('stops at delivered on SMS', async () => {
     await adapter.send(context('sms'), { messageId: 'm2', to: '+31612345678', content: { type: 'text', text: 'Hi' } });
-    await parley.waitForRequests(2);
+    await waitForFiled(2);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(parley.requests).toHaveLength(2);
+    expect(filed.map((f) => f.channel)).toEqual(['sms', 'sms']);
   });
 
-  it('simulates a signed inbound message', async () => {
+  it('simulates a signed inbound message, filed before it answers', async () => {
     const p = context('whatsapp-bsp');
     const id = await adapter.simulateInbound(p, { from: '+31612345678', text: 'Hallo' });
-    const [req] = await parley.waitForRequests(1);
-    const request = { method: 'POST', url: `${parley.url}${req.path}`, headers: req.headers, rawBody: req.rawBody };
+    expect(filed).toHaveLength(1);
+    const [{ request }] = filed;
     expect(adapter.verifyWebhook(p, request)).toBe(true);
     expect(adapter.parseWebhook(p, request)).toEqual([
       expect.objectContaining({ kind: 'inbound', vendorMessageId: id, from: '+31612345678', content: { type: 'text', text: 'Hallo' } }),
@@ -80,6 +87,33 @@ describe('SandboxAdapter', () => {
     expect(adapter.verifyWebhook(p, request({}))).toBe(false);
     expect(adapter.verifyWebhook(p, request({ 'x-parley-signature': 'sha256=abc' }))).toBe(false);
     expect(adapter.verifyWebhook({ ...p, webhookSecret: null }, request({ 'x-parley-signature': good }))).toBe(false);
+  });
+
+  it('passes on why the ingest refused a simulated message', async () => {
+    const refusing = new WebhookIngress();
+    refusing.register({ ingest: () => Promise.reject(new Error('no active provider at this webhook URL')) });
+    await expect(new SandboxAdapter(refusing, config).simulateInbound(context('sms'), { from: '+31612345678', text: 'Hi' })).rejects.toThrow('no active provider');
+  });
+
+  it('drops the webhooks still to come at shutdown', async () => {
+    const quiet = new SandboxAdapter(ingress, config);
+    await quiet.send({ ...context('sms'), credentials: { statusDelayMs: '30' } }, { messageId: 'm3', to: '+31612345678', content: { type: 'text', text: 'Hi' } });
+    quiet.onApplicationShutdown();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(filed).toEqual([]);
+  });
+
+  it('refuses sends, as a permanent rejection, when SANDBOX_ENABLED=false', async () => {
+    const off = new SandboxAdapter(ingress, loadConfig({ SANDBOX_ENABLED: 'false' }));
+    const error = await off.send(context('sms'), { messageId: 'm4', to: '+31612345678', content: { type: 'text', text: 'Hi' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VendorError);
+    expect(off.classifyError(error as VendorError)).toEqual({ code: ErrorCode.VendorRejected, retryable: false });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(filed).toEqual([]);
+  });
+
+  it('is the simulated vendor', () => {
+    expect(adapter.simulated).toBe(true);
   });
 
   it('classifies errors the common way', () => {

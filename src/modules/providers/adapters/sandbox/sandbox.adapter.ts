@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
-import { VendorHttpClient } from '../../http/vendor-http.client';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../../../../config/app-config';
 import type { ProviderKind } from '../../provider-kind';
+import { WebhookIngress } from '../../webhook-ingress';
 import type {
   ChannelAdapter,
   CredentialSpec,
@@ -14,7 +15,7 @@ import type {
   SendResult,
   WebhookEvent,
 } from '../channel-adapter';
-import { classifyCommon, type VendorError } from '../vendor-error';
+import { classifyCommon, VendorError } from '../vendor-error';
 import { hmacSha256Signature, isHmacSha256Signature } from '../webhook-crypto';
 
 export const SANDBOX_SIGNATURE_HEADER = 'x-parley-signature';
@@ -27,18 +28,31 @@ interface SandboxWebhookBody {
 }
 
 /**
- * The built-in vendor that needs no account: sends succeed at once, and shortly after it posts signed
- * `sent`, `delivered` (and on WhatsApp `read`) webhooks to the provider's own public webhook URL, so
- * the whole system runs end to end on a laptop.
+ * The built-in vendor that needs no account: sends succeed at once, and shortly after it files signed
+ * `sent`, `delivered` (and on WhatsApp `read`) webhooks for the provider, so the whole system runs end to
+ * end on a laptop. Its webhooks are signed like a vendor's and handed to the webhook ingest in process
+ * (verified and stored exactly as over HTTP), not posted to PUBLIC_BASE_URL: they then arrive whatever the
+ * port, and from a worker process that serves no HTTP.
  */
 @Injectable()
-export class SandboxAdapter implements ChannelAdapter {
+export class SandboxAdapter implements ChannelAdapter, OnApplicationShutdown {
   static readonly vendor = 'sandbox';
   readonly vendor = SandboxAdapter.vendor;
   readonly kinds: readonly ProviderKind[] = ['whatsapp-cloud-api', 'whatsapp-bsp', 'sms'];
+  readonly simulated = true;
   private readonly logger = new Logger(SandboxAdapter.name);
+  /** Status and approval webhooks still to come: dropped at shutdown rather than filed into a closed pool. */
+  private readonly pending = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly http: VendorHttpClient) {}
+  constructor(
+    private readonly ingress: WebhookIngress,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationShutdown(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
 
   credentialSpec(): CredentialSpec {
     // statusDelayMs: how long after a send each status webhook follows.
@@ -54,14 +68,13 @@ export class SandboxAdapter implements ChannelAdapter {
   }
 
   send(p: ProviderContext, _message: OutboundMessage): Promise<SendResult> {
+    // A sandbox provider created before SANDBOX_ENABLED=false must not pretend that real customers got messages.
+    if (!this.config.sandboxEnabled) return Promise.reject(new VendorError({ message: 'the sandbox is switched off on this server (SANDBOX_ENABLED=false)' }));
     const vendorMessageId = `sandbox.${randomUUID()}`;
     const statuses: DeliveryStatus[] = p.channel === 'whatsapp' ? ['sent', 'delivered', 'read'] : ['sent', 'delivered'];
     const delay = Number(p.credentials.statusDelayMs ?? DEFAULT_STATUS_DELAY_MS);
     statuses.forEach((status, index) => {
-      const timer = setTimeout(() => {
-        void this.post(p, { statuses: [{ id: vendorMessageId, status, timestamp: new Date().toISOString() }] });
-      }, delay * (index + 1));
-      timer.unref();
+      this.later(delay * (index + 1), p, { statuses: [{ id: vendorMessageId, status, timestamp: new Date().toISOString() }] });
     });
     return Promise.resolve({ vendorMessageId });
   }
@@ -70,21 +83,18 @@ export class SandboxAdapter implements ChannelAdapter {
   createTemplate(p: ProviderContext, template: NewTemplate): Promise<{ vendorTemplateId: string; status: string }> {
     const vendorTemplateId = `sandbox.tpl.${randomUUID()}`;
     const delay = Number(p.credentials.statusDelayMs ?? DEFAULT_STATUS_DELAY_MS);
-    setTimeout(() => {
-      void this.post(p, {
-        templates: [{ id: vendorTemplateId, name: template.name, language: template.language, status: 'APPROVED', timestamp: new Date().toISOString() }],
-      });
-    }, delay).unref();
+    this.later(delay, p, {
+      templates: [{ id: vendorTemplateId, name: template.name, language: template.language, status: 'APPROVED', timestamp: new Date().toISOString() }],
+    });
     return Promise.resolve({ vendorTemplateId, status: 'PENDING' });
   }
 
-  /** A simulated customer message, signed and posted through the real webhook endpoint. */
+  /** A simulated customer message, signed and filed through the real webhook ingest; resolves once it is stored. */
   async simulateInbound(p: ProviderContext, inbound: { from: string; text: string; profileName?: string }): Promise<string> {
     const id = `sandbox.in.${randomUUID()}`;
-    const ok = await this.post(p, {
+    await this.deliver(p, {
       messages: [{ id, from: inbound.from, to: p.phoneNumber, text: inbound.text, timestamp: new Date().toISOString(), profileName: inbound.profileName }],
     });
-    if (!ok) throw new Error('the sandbox could not deliver the simulated message to the webhook');
     return id;
   }
 
@@ -128,21 +138,25 @@ export class SandboxAdapter implements ChannelAdapter {
     return classifyCommon(error);
   }
 
-  private async post(p: ProviderContext, body: SandboxWebhookBody): Promise<boolean> {
-    const raw = JSON.stringify(body);
-    try {
-      const signature = hmacSha256Signature(p.webhookSecret ?? '', Buffer.from(raw));
-      const response = await this.http.request({
-        method: 'POST',
-        url: p.webhookUrl,
-        headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signature },
-        body: raw,
-      });
-      if (response.status >= 300) this.logger.warn({ providerId: p.id, status: response.status }, 'sandbox webhook refused');
-      return response.status < 300;
-    } catch (e) {
-      this.logger.warn({ providerId: p.id, err: e }, 'sandbox webhook failed');
-      return false;
-    }
+  /** Files a webhook `delayMs` from now, as a vendor calls back after a send. */
+  private later(delayMs: number, p: ProviderContext, body: SandboxWebhookBody): void {
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      this.deliver(p, body).catch((e: unknown) => this.logger.warn({ providerId: p.id, err: e }, 'sandbox webhook was not filed'));
+    }, delayMs);
+    timer.unref();
+    this.pending.add(timer);
+  }
+
+  /** Signs the body as the webhook endpoint expects and hands it to the same ingest the endpoint uses. */
+  private async deliver(p: ProviderContext, body: SandboxWebhookBody): Promise<void> {
+    const rawBody = Buffer.from(JSON.stringify(body));
+    const request: RawWebhookRequest = {
+      method: 'POST',
+      url: p.webhookUrl,
+      headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: hmacSha256Signature(p.webhookSecret ?? '', rawBody) },
+      rawBody,
+    };
+    await this.ingress.deliver(p.channel, p.id, request);
   }
 }

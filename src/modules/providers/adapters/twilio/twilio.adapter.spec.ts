@@ -583,9 +583,21 @@ describe('TwilioAdapter', () => {
   });
 
   describe('webhook dedup and acknowledgement', () => {
-    it('uses the idempotency token Twilio repeats on retries', () => {
-      expect(adapter.webhookDedupKey(webhook('https://x', '', { 'i-twilio-idempotency-token': 'a1b2-c3' }))).toBe('a1b2-c3');
-      expect(adapter.webhookDedupKey(webhook('https://x', ''))).toBeNull();
+    const key = (body: string, token = 'a1b2-c3') => adapter.webhookDedupKey(webhook('https://x', body, { 'i-twilio-idempotency-token': token }));
+
+    it('keys status callbacks by message and status, inbound messages by MessageSid, never by the unsigned token', () => {
+      expect(key('MessageSid=SM1&MessageStatus=delivered&To=%2B31612345678')).toBe('twilio:status:SM1:delivered');
+      expect(key('MessageSid=SM1&MessageStatus=delivered&To=%2B31612345678', 'other')).toBe('twilio:status:SM1:delivered');
+      expect(key('MessageSid=SM1&MessageStatus=read')).toBe('twilio:status:SM1:read');
+      expect(key('MessageSid=SM2&SmsStatus=received&Body=Hallo')).toBe('twilio:message:SM2');
+    });
+
+    it('keys anything else by its signed fields, whatever their order', () => {
+      const a = key('A=1&B=2&B=1');
+      expect(a).toMatch(/^twilio:form:[0-9a-f]{64}$/);
+      expect(key('B=1&A=1&B=2', 'other')).toBe(a);
+      expect(key('A=1&B=2&B=3')).not.toBe(a);
+      expect(adapter.webhookDedupKey(webhook('https://x', '{"a":1}', { 'content-type': 'application/json' }))).toBeNull();
     });
 
     it('answers with empty TwiML', () => {

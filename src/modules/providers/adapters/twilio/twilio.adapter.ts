@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { isSuccessful, retryAfterMs, VendorHttpClient, type VendorResponse, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
@@ -22,7 +23,6 @@ import { verifyTwilioSignature } from './twilio-signature';
 import { parseTwilioForm, twilioMoney } from './twilio-webhook';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
-export const TWILIO_IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
 const API_ORIGIN = 'https://api.twilio.com';
 const CONTENT_ORIGIN = 'https://content.twilio.com';
 /** An empty TwiML document: Twilio accepts it as "handled" and sends no automatic reply. */
@@ -110,9 +110,21 @@ export class TwilioAdapter implements ChannelAdapter {
     return parseTwilioForm(form, new Date());
   }
 
+  /**
+   * Built from signed fields only. Twilio's I-Twilio-Idempotency-Token header is not signed, so trusting it
+   * let a replay with a fresh token be stored twice. A status callback is its message and status, an inbound
+   * message its MessageSid; anything else the signed parameters themselves, in the order the signature
+   * sorts them (reordering the fields keeps the signature, so it must keep the key).
+   */
   webhookDedupKey(request: RawWebhookRequest): string | null {
-    // Twilio repeats the same token when it retries a delivery.
-    return request.headers[TWILIO_IDEMPOTENCY_HEADER] || null;
+    const form = readForm(request);
+    if (!form) return null;
+    const sid = form.get('MessageSid');
+    const status = form.get('MessageStatus');
+    if (sid && status) return `twilio:status:${sid}:${status}`;
+    if (sid) return `twilio:message:${sid}`;
+    const signed = [...form].sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : av > bv ? 1 : 0) : a < b ? -1 : 1));
+    return `twilio:form:${createHash('sha256').update(JSON.stringify(signed)).digest('hex')}`;
   }
 
   webhookAcknowledgement(): WebhookAcknowledgement {
