@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { AuditModule } from './common/audit/audit.module';
+import { CacheModule } from './common/cache/cache.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { HealthModule } from './common/health/health.module';
@@ -42,6 +43,7 @@ export function infrastructureModules(config: AppConfig): Imports {
     // Queues use RedisConnections' connections: commands fail fast while Redis is unreachable.
     BullModule.forRootAsync({ inject: [RedisConnections], useFactory: (redis: RedisConnections) => redis.bullOptions() }),
     CommonModule,
+    CacheModule,
     AuditModule,
     TenancyModule,
   ];

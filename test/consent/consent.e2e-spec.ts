@@ -1,6 +1,6 @@
 import { ManualClock } from '../../src/common/clock/clock';
 import { MessageRetentionJob } from '../../src/modules/conversations/jobs/message-retention.job';
-import { OutboundQueue } from '../../src/modules/conversations/sending/outbound-queue';
+import { OutboundPump } from '../../src/modules/conversations/jobs/outbound-pump';
 import { FakeVendor } from '../support/fake-vendor';
 import { fixtureText } from '../support/fixtures';
 import {
@@ -128,19 +128,19 @@ describe('consent and compliance', () => {
     const { tenant, provider } = await whatsappTenant();
     const contact = await createContact(t, tenant, '+31698765432');
     await optIn(t, tenant, contact.id);
-    const queue = t.app.get(OutboundQueue).queue;
-    await queue.pause(true);
+    const pump = t.app.get(OutboundPump);
+    await pump.pause();
     try {
       const queued = await send(tenant, { contactId: contact.id, channel: 'whatsapp', template: TEMPLATE }).expect(202);
       await postMeta(provider, metaInboundText('31698765432', 'Stop.', 'wamid.in-stop-2')).expect(200);
       await waitFor(async () => (await contactView(tenant, contact.id)).body.consent.whatsapp === 'opted_out', 10_000);
-      await queue.resume(true);
+      pump.resume();
       const failed = await waitForStatus(t, tenant, queued.body.id, ['failed', 'sent']);
       expect(failed).toMatchObject({ status: 'failed', errorCode: 'optedOut' });
       await waitFor(async () => sentTexts().length === 1, 10_000);
       expect(meta.requests.filter((r) => r.path === SEND_PATH && r.json().type === 'template')).toHaveLength(0);
     } finally {
-      await queue.resume(true);
+      pump.resume();
     }
   });
 
@@ -223,17 +223,16 @@ describe('consent and compliance', () => {
     const normal = await send(tenant, { contactId: contact.id, channel: 'whatsapp', template: TEMPLATE }).expect(202);
     const urgent = await send(tenant, { contactId: contact.id, channel: 'whatsapp', template: TEMPLATE, priority: 'high' }).expect(202);
     await waitForStatus(t, tenant, urgent.body.id, ['sent']);
-    const job = await t.app.get(OutboundQueue).queue.getJob(normal.body.id);
-    expect(await job!.getState()).toBe('delayed');
-    expect(job!.opts.delay).toBe(Date.parse('2026-11-22T07:00:00Z') - Date.parse('2026-11-21T21:30:00Z'));
+    const notBefore = async () =>
+      (await t.dataSource.query<{ not_before: Date }[]>('SELECT not_before FROM message WHERE id = $1', [normal.body.id]))[0].not_before;
+    expect(await notBefore()).toEqual(new Date('2026-11-22T07:00:00Z'));
     expect((await waitForStatus(t, tenant, normal.body.id, ['queued'])).status).toBe('queued');
 
-    // Promoted too early (e.g. by an operator) it is held again; at the end of the window it goes.
-    await job!.promote();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Made due too early (e.g. by an operator) it is held again by the dispatcher; at the end of the window it goes.
+    await t.dataSource.query(`UPDATE message SET not_before = '2026-11-21T21:30:00Z' WHERE id = $1`, [normal.body.id]);
+    await waitFor(async () => (await notBefore()).getTime() === Date.parse('2026-11-22T07:00:00Z'), 5000);
     expect((await waitForStatus(t, tenant, normal.body.id, ['queued'])).status).toBe('queued');
     clock.set('2026-11-22T07:00:30Z');
-    await (await t.app.get(OutboundQueue).queue.getJob(normal.body.id))!.promote();
     await waitForStatus(t, tenant, normal.body.id, ['sent']);
 
     // The contact's own zone decides: 22:30 in Amsterdam is 16:30 in New York.

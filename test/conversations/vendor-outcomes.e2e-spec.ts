@@ -1,4 +1,5 @@
-import { DISPATCH_JOB, OutboundQueue } from '../../src/modules/conversations/sending/outbound-queue';
+import { OutboundPump } from '../../src/modules/conversations/jobs/outbound-pump';
+import { OutboundRecoveryJob } from '../../src/modules/conversations/jobs/outbound-recovery.job';
 import { FakeVendor, type FakeResponse } from '../support/fake-vendor';
 import { createProvider, twilioSmsProvider, waitForStatus } from '../support/messaging';
 import { freePort, startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -78,13 +79,14 @@ describe('vendor outcomes: timeouts, refusals and failover', () => {
     expect(sends(backup)).toHaveLength(0);
   });
 
-  it('a second job for a message whose vendor call is under way does not call the vendor again', async () => {
+  it('another dispatch or sweep while a vendor call is under way does not call the vendor again', async () => {
     const tenant = await tenantWithProviders();
-    // A slow vendor; meanwhile Bull runs the message again (as after a lapsed job lock, or a sweep).
+    // A slow vendor; meanwhile the dispatcher looks for work again and the recovery sweep runs.
     primary.respondWith({ ...accepted('SM-slow'), delayMs: 1500 });
     const id = await send(tenant, 'slow vendor');
     await primary.waitForRequests(1);
-    await t.app.get(OutboundQueue).queue.add(DISPATCH_JOB, { messageId: id }, { jobId: `${id}:again` });
+    t.app.get(OutboundPump).wake();
+    expect(await t.app.get(OutboundRecoveryJob).run()).toBe(0);
     const sent = await waitForStatus(t, tenant, id, ['sent', 'failed'], 10_000);
     expect(sent).toMatchObject({ status: 'sent', vendorMessageId: 'SM-slow' });
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -98,15 +100,15 @@ describe('vendor outcomes: timeouts, refusals and failover', () => {
     const failing = await tenantWithProviders();
     await t.http().patch('/api/v1/admin/settings').set('Authorization', failing.auth('admin')).send({ duplicatePolicy: 'fail' }).expect(200);
     primary.on('POST', SEND_PATH, accepted('SM-again'));
-    const queue = t.app.get(OutboundQueue).queue;
-    await queue.pause(true);
+    const pump = t.app.get(OutboundPump);
+    await pump.pause();
     let ids: string[];
     try {
       ids = [await send(retrying, 'died mid-call'), await send(failing, 'died mid-call too')];
       // What a worker killed during its vendor call leaves behind: attempt 1, claimed a minute ago.
       await t.dataSource.query(`UPDATE message SET status = 'sending', attempts = 1, sending_at = now() - interval '1 minute' WHERE id = ANY($1)`, [ids]);
     } finally {
-      await queue.resume(true);
+      pump.resume();
     }
     expect(await waitForStatus(t, retrying, ids[0], ['sent', 'failed'])).toMatchObject({ status: 'sent', vendorMessageId: 'SM-again' });
     expect(await waitForStatus(t, failing, ids[1], ['sent', 'failed'])).toMatchObject({ status: 'failed', errorCode: 'vendorTimeout' });

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { OutboundRecoveryJob } from '../../src/modules/conversations/jobs/outbound-recovery.job';
-import { OUTBOUND_CONCURRENCY } from '../../src/modules/conversations/jobs/outbound.processor';
-import { OutboundQueue } from '../../src/modules/conversations/sending/outbound-queue';
+import { OUTBOUND_CONCURRENCY, OutboundPump } from '../../src/modules/conversations/jobs/outbound-pump';
 import { FakeVendor } from '../support/fake-vendor';
 import { createProvider } from '../support/messaging';
 import { collect, spawnEntry, waitFor } from '../support/spawn';
@@ -31,7 +30,7 @@ describe('outbound delivery across worker crashes', () => {
   beforeAll(async () => {
     // This process accepts sends and runs the sweep; only the spawned workers take jobs.
     t = await startTestApp();
-    await t.app.get(OutboundQueue).queue.pause(true);
+    await t.app.get(OutboundPump).pause();
     vendor = await FakeVendor.start();
   });
   afterAll(async () => {
@@ -91,8 +90,9 @@ describe('outbound delivery across worker crashes', () => {
 
     for (const threshold of KILL_AFTER_CALLS) {
       await waitFor(async () => vendor.requests.length >= threshold, 90_000, 5);
-      kills.push(Date.now());
       await kill(worker);
+      // Once it is gone: the calls it made just before SIGKILL may reach the vendor's log a few ms later.
+      kills.push(Date.now());
       worker = startWorker();
     }
 

@@ -80,7 +80,7 @@ describe('sandbox vendor', () => {
       });
       const run = collect(worker);
       try {
-        // The worker sends once it is up (ts-node start-up takes a while), then the sandbox's statuses follow.
+        // The worker sends once it is up (start-up takes a moment), then the sandbox's statuses follow.
         await waitForStatus(api, tenant, sent.body.id, ['sent', 'delivered'], 90_000);
         const delivered = await waitForStatus(api, tenant, sent.body.id, ['delivered'], 10_000);
         expect(delivered).toMatchObject({ providerId: provider.id, vendorMessageId: expect.stringMatching(/^sandbox\./), deliveredAt: expect.any(String) });

@@ -1,4 +1,5 @@
 import { prepareDatabase } from '../../src/database/prepare-database';
+import { compileForSpawn } from './spawn';
 import { databaseUrlFor, newRunId } from './test-env';
 
 /**
@@ -16,4 +17,5 @@ export default async function globalSetup(): Promise<void> {
   // Fake vendors listen on 127.0.0.1 over http; test/providers/vendor-urls.e2e-spec.ts turns this off again.
   process.env.ALLOW_PRIVATE_VENDOR_URLS = 'true';
   await prepareDatabase(process.env.DATABASE_URL);
+  compileForSpawn(runId);
 }

@@ -1,11 +1,13 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { removeTestBuild } from './spawn';
 import { testServerUrl } from './test-env';
 
 /** Drops the run's database and Redis keys, unless KEEP_TEST_DATA=1 asks to keep them for a look. */
 export default async function globalTeardown(): Promise<void> {
   const runId = process.env.PARLEY_TEST_RUN;
   if (!runId || process.env.KEEP_TEST_DATA === '1') return;
+  removeTestBuild(runId);
   const client = new Client({ connectionString: testServerUrl() });
   await client.connect();
   try {

@@ -1,5 +1,5 @@
 import { WebhookProcessorJob } from '../../src/modules/webhooks/jobs/webhook-processor.job';
-import { WebhookQueue } from '../../src/modules/webhooks/webhook-queue';
+import { WebhookEventPump } from '../../src/modules/webhooks/webhook-event-pump';
 import { FakeVendor } from '../support/fake-vendor';
 import { fixture, fixtureText } from '../support/fixtures';
 import { createProvider, metaProvider, metaSent, optedInContact, syncMetaTemplates, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
@@ -217,8 +217,8 @@ describe('webhooks', () => {
 
   it('keeps accepted events pending while the workers are stopped; the one-minute job processes them', async () => {
     const { tenant, provider } = await metaTenant();
-    const queue = t.app.get(WebhookQueue).queue;
-    await queue.pause(true);
+    const pump = t.app.get(WebhookEventPump);
+    await pump.pause();
     try {
       await postMeta(provider, fixture('meta/inbound-text.json')).expect(200);
       await postMeta(provider, fixture('meta/inbound-batch.json')).expect(200);
@@ -232,7 +232,7 @@ describe('webhooks', () => {
       const [{ n }] = await t.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM message WHERE tenant_id = $1', [tenant.tenantId]);
       expect(n).toBe('5');
     } finally {
-      await queue.resume(true);
+      pump.resume();
     }
   });
 

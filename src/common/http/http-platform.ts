@@ -7,6 +7,7 @@ import { DomainError, MethodNotAllowedError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { requestId } from '../logging/logger-options';
 import { httpRequestDuration } from '../metrics/metrics';
+import { requestLoad } from './request-load';
 import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth';
 
 /** Largest request body accepted, webhooks included (413 `payloadTooLarge` beyond it). */
@@ -37,8 +38,7 @@ export class HttpPlatformAdapter extends FastifyAdapter {
     super({
       bodyLimit: BODY_LIMIT_BYTES,
       trustProxy: true,
-      // Requests are logged by pino-http; Fastify's own request log stays off.
-      disableRequestLogging: true,
+      // No Fastify logger: requests are logged by pino-http (see logger-options), Fastify logs nothing itself.
       genReqId: requestId,
       clientErrorHandler,
     });
@@ -69,6 +69,9 @@ export function configureHttpPlatform(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
+    requestLoad.started();
+    // 'close' comes for every request, answered or abandoned.
+    reply.raw.once('close', requestLoad.finished);
     void reply.header('x-request-id', request.id);
     const encoding = request.headers['content-encoding'];
     // Compressed request bodies are refused: signatures are over the bytes as sent, and inflating invites bombs.
@@ -92,8 +95,9 @@ function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     const raw = body;
     request.rawBody = raw;
-    if (raw.length === 0) {
-      done(null, undefined);
+    // Webhooks are verified and stored as bytes and parsed only by the processing worker: not here.
+    if (raw.length === 0 || WEBHOOK_PATH.test(request.url)) {
+      done(null, raw.length === 0 ? undefined : raw);
       return;
     }
     let parsed: unknown;

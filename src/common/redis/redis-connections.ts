@@ -93,7 +93,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.downSince = Date.now();
     this.logger.warn(
       { redis: this.endpoint, reason },
-      'Redis is unreachable: queue dispatch pauses; accepted messages and webhook events wait in PostgreSQL for the sweeps',
+      'Redis is unreachable: queues, cache invalidations and rate-limit shares pause (caches fall back on their TTL); sends and webhooks carry on through PostgreSQL',
     );
   }
 

@@ -9,7 +9,6 @@ export interface InboundForKeywords {
   tenantId: string;
   contactId: string;
   channel: Channel;
-  text: string | null;
   vendorMessageId: string;
 }
 
@@ -30,26 +29,30 @@ export class ConsentKeywordsService {
     private readonly consent: ConsentService,
   ) {}
 
-  async handleInbound(manager: EntityManager, inbound: InboundForKeywords): Promise<KeywordOutcome | null> {
-    const settings = await this.settings.get(inbound.tenantId);
-    const match = detectKeyword(inbound.text, { optOut: settings.optOutKeywords, optIn: settings.optInKeywords });
+  /** Whether an inbound text is one of the tenant's keywords. Settings come from their cache: no SQL. */
+  async match(tenantId: string, channel: Channel, text: string | null): Promise<KeywordOutcome | null> {
+    const settings = await this.settings.get(tenantId);
+    const match = detectKeyword(text, { optOut: settings.optOutKeywords, optIn: settings.optInKeywords });
     if (!match) return null;
+    const acknowledgement = channel === 'whatsapp' ? (match.intent === 'opt-out' ? settings.optOutAcknowledgement : settings.optInAcknowledgement) : null;
+    return { ...match, acknowledgement };
+  }
+
+  /** Appends the keyword's consent record, with the message as evidence, inside the caller's transaction. */
+  async record(manager: EntityManager, inbound: InboundForKeywords, keyword: KeywordOutcome): Promise<void> {
     await this.consent.record(
       {
         tenantId: inbound.tenantId,
         contactId: inbound.contactId,
         channel: inbound.channel,
-        status: match.intent === 'opt-out' ? 'opted_out' : 'opted_in',
+        status: keyword.intent === 'opt-out' ? 'opted_out' : 'opted_in',
         source: 'keyword',
-        evidence: match.keyword,
+        evidence: keyword.keyword,
         vendorMessageId: inbound.vendorMessageId,
         recordedBy: 'keyword',
       },
       manager,
     );
-    this.logger.log({ contactId: inbound.contactId, channel: inbound.channel, intent: match.intent }, 'consent keyword');
-    const acknowledgement =
-      inbound.channel === 'whatsapp' ? (match.intent === 'opt-out' ? settings.optOutAcknowledgement : settings.optInAcknowledgement) : null;
-    return { ...match, acknowledgement };
+    this.logger.log({ contactId: inbound.contactId, channel: inbound.channel, intent: keyword.intent }, 'consent keyword');
   }
 }

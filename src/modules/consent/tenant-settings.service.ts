@@ -6,11 +6,17 @@ import type { Principal } from '../../auth/principal';
 import { AuditLogService } from '../../common/audit/audit-log.service';
 import { ValidationFailedError } from '../../common/errors/domain-error';
 import type { Channel } from '../providers/provider-kind';
+import { CacheInvalidationBus } from '../../common/cache/cache-invalidation.bus';
+import { TtlCache } from '../../common/cache/ttl-cache';
 import type { DuplicatePolicy, QuietHoursDto, SettingsResponse, UpdateSettingsDto } from './dto/settings.dto';
-
-export type { DuplicatePolicy } from './dto/settings.dto';
 import { REQUIRED_OPT_OUT_KEYWORDS, withRequiredOptOuts } from './keywords';
 import { TenantSettingsRow } from './tenant-settings.entity';
+
+export type { DuplicatePolicy } from './dto/settings.dto';
+
+const SETTINGS_TOPIC = 'tenant-settings';
+/** How stale settings may be on an instance that missed an invalidation (Redis down). */
+const SETTINGS_CACHE_TTL_MS = 30_000;
 
 export interface TenantSettings {
   optOutKeywords: string[];
@@ -37,16 +43,27 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   duplicatePolicy: 'retry',
 };
 
+/**
+ * Settings are read by every send and dispatch and changed by an admin now and then: they are cached per
+ * tenant (frozen: callers share one copy) and dropped on every instance when an admin writes them.
+ */
 @Injectable()
 export class TenantSettingsService {
+  private readonly cache = new TtlCache<Readonly<TenantSettings>>(SETTINGS_CACHE_TTL_MS);
+
   constructor(
     @InjectRepository(TenantSettingsRow) private readonly rows: Repository<TenantSettingsRow>,
     private readonly audit: AuditLogService,
-  ) {}
+    private readonly bus: CacheInvalidationBus,
+  ) {
+    bus.on(SETTINGS_TOPIC, (tenantId) => this.cache.invalidate(tenantId));
+  }
 
-  async get(tenantId: string): Promise<TenantSettings> {
-    const row = await this.rows.findOneBy({ tenantId });
-    return row ? fromRow(row) : structuredClone(DEFAULT_SETTINGS);
+  get(tenantId: string): Promise<Readonly<TenantSettings>> {
+    return this.cache.get(tenantId, async () => {
+      const row = await this.rows.findOneBy({ tenantId });
+      return deepFreeze(row ? fromRow(row) : structuredClone(DEFAULT_SETTINGS));
+    });
   }
 
   async update(principal: Principal, dto: UpdateSettingsDto): Promise<TenantSettings> {
@@ -80,12 +97,21 @@ export class TenantSettingsService {
         manager,
       );
     });
+    await this.bus.publish(SETTINGS_TOPIC, principal.tenantId);
     return next;
   }
 
   toResponse(settings: TenantSettings): SettingsResponse {
     return { ...settings, requireOptIn: { ...settings.requireOptIn }, requiredOptOutKeywords: [...REQUIRED_OPT_OUT_KEYWORDS] };
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Keywords compare in upper case, without surrounding spaces, each once. */

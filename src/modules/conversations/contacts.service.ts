@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IANAZone } from 'luxon';
@@ -51,18 +50,6 @@ export class ContactsService {
       [tenantId, phoneNumber, name?.trim() || null],
     );
     return repository.findOneByOrFail({ id: rows[0].id });
-  }
-
-  /**
-   * The contact with this E.164 number, or, when there is none, one that is not stored yet (`stored: false`):
-   * a send to a new number creates its contact only once accepted (OutboundWriter stores it with the message).
-   * A new contact has no consent records and no conversations, so the send gates can judge it as it is.
-   */
-  async findOrPrepare(tenantId: string, phoneNumber: string): Promise<{ contact: Contact; stored: boolean }> {
-    const existing = await this.contacts.findOneBy({ tenantId, phoneNumber });
-    if (existing) return { contact: existing, stored: true };
-    const contact = this.contacts.create({ id: randomUUID(), tenantId, phoneNumber, name: null, externalRef: null, timezone: null });
-    return { contact, stored: false };
   }
 
   async get(tenantId: string, id: string): Promise<Contact> {

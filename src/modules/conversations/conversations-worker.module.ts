@@ -2,13 +2,19 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationsModule } from './conversations.module';
 import { MessageRetentionJob } from './jobs/message-retention.job';
+import { OutboundPump } from './jobs/outbound-pump';
 import { OutboundRecoveryJob } from './jobs/outbound-recovery.job';
-import { OutboundProcessor } from './jobs/outbound.processor';
+import { ConsentModule } from '../consent/consent.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { Message } from './message.entity';
+import { DispatchService } from './sending/dispatch.service';
+import { ProviderRateLimiter } from './sending/provider-rate-limiter';
+import { SmsFallback } from './sending/sms-fallback';
 
-/** The outbound workers and the recovery sweep: loaded by `worker` and `all` processes only. */
+/** The outbound dispatcher and the recovery sweep: loaded by `worker` and `all` processes only. */
 @Module({
-  imports: [ConversationsModule, TypeOrmModule.forFeature([Message])],
-  providers: [OutboundProcessor, OutboundRecoveryJob, MessageRetentionJob],
+  imports: [ConversationsModule, ProvidersModule, ConsentModule, TypeOrmModule.forFeature([Message])],
+  providers: [DispatchService, ProviderRateLimiter, SmsFallback, OutboundPump, OutboundRecoveryJob, MessageRetentionJob],
+  exports: [OutboundPump],
 })
 export class ConversationsWorkerModule {}

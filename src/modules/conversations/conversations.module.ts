@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsentModule } from '../consent/consent.module';
@@ -17,31 +16,17 @@ import { InboundMessageService } from './inbound-message.service';
 import { MessageStatusService } from './message-status.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
-import { DispatchService } from './sending/dispatch.service';
-import { OUTBOUND_QUEUE, OutboundQueue } from './sending/outbound-queue';
+import { OutboundQueue } from './sending/outbound-queue';
+import { OutboundSignal } from './sending/outbound-signal';
 import { OutboundWriter } from './sending/outbound-writer';
-import { ProviderRateLimiter } from './sending/provider-rate-limiter';
-import { dispatchBackoff } from './sending/retry-later.error';
+import { SendFactsLoader } from './sending/send-facts';
 import { SendGates } from './sending/send-gates';
 import { SendMessageService } from './sending/send-message.service';
 import { SessionWindowGate } from './sending/session-window.gate';
-import { QuietHoursPolicy } from './sending/quiet-hours.policy';
-import { SmsFallback } from './sending/sms-fallback';
 
 @Module({
   imports: [
     TypeOrmModule.forFeature([Contact, Conversation, Message, ChannelProvider]),
-    BullModule.registerQueue({
-      name: OUTBOUND_QUEUE,
-      settings: { backoffStrategies: { dispatch: dispatchBackoff } },
-      defaultJobOptions: {
-        // Generous: planned retries (3 per provider, then failover) each use one attempt.
-        attempts: 50,
-        backoff: { type: 'dispatch' },
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    }),
     ProvidersModule,
     ConsentModule,
     TemplatesModule,
@@ -56,13 +41,11 @@ import { SmsFallback } from './sending/sms-fallback';
     InboundMessageService,
     SessionWindowGate,
     SendGates,
+    SendFactsLoader,
     OutboundQueue,
+    OutboundSignal,
     OutboundWriter,
     SendMessageService,
-    SmsFallback,
-    QuietHoursPolicy,
-    ProviderRateLimiter,
-    DispatchService,
   ],
   exports: [
     ContactsService,
@@ -72,8 +55,9 @@ import { SmsFallback } from './sending/sms-fallback';
     MessageStatusService,
     InboundMessageService,
     OutboundQueue,
-    DispatchService,
+    OutboundSignal,
     SendGates,
+    SendFactsLoader,
     OutboundWriter,
     SendMessageService,
   ],

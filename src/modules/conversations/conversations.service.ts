@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
 import type { PageQueryDto } from '../../common/pagination/page-query.dto';
-import type { Channel } from '../providers/provider-kind';
 import { Contact } from './contact.entity';
 import { Conversation } from './conversation.entity';
 import type { ConversationQueryDto, ConversationResponse } from './dto/conversation.dto';
@@ -19,20 +18,6 @@ export class ConversationsService {
     @InjectRepository(Message) private readonly messages: Repository<Message>,
     private readonly clock: Clock,
   ) {}
-
-  /** The thread of a contact on a channel through a provider, opened when it does not exist (race-safe). */
-  async findOrOpen(
-    manager: EntityManager,
-    key: { tenantId: string; contactId: string; channel: Channel; providerId: string },
-  ): Promise<Conversation> {
-    const rows = await manager.query<{ id: string }[]>(
-      `INSERT INTO conversation (tenant_id, contact_id, channel, provider_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT ON CONSTRAINT conversation_identity_unique DO UPDATE SET tenant_id = EXCLUDED.tenant_id
-       RETURNING id`,
-      [key.tenantId, key.contactId, key.channel, key.providerId],
-    );
-    return manager.getRepository(Conversation).findOneByOrFail({ id: rows[0].id });
-  }
 
   list(tenantId: string, query: ConversationQueryDto): Promise<Page<Conversation>> {
     const qb = this.conversations.createQueryBuilder('c').where('c.tenantId = :tenantId', { tenantId });

@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { advisoryLockKey } from '../../common/locking/advisory-lock';
-import { storableText } from '../../common/text/storable-text';
-import type { SendResult, StatusUpdateEvent } from '../providers/adapters/channel-adapter';
-import type { Message, MessageStatus } from './message.entity';
+import type { StatusUpdateEvent } from '../providers/adapters/channel-adapter';
+import type { MessagePricing, MessageStatus } from './message.entity';
 import { type DeliveryState, progress } from './status-progression';
 
 interface DeliveryRow {
   id: string;
+  provider_id: string;
+  vendor_message_id: string;
   status: MessageStatus;
   sent_at: Date | null;
   delivered_at: Date | null;
@@ -21,22 +21,29 @@ type StoredUpdate = Omit<StatusUpdateEvent, 'timestamp'> & { timestamp: string }
 
 export type StatusOutcome = 'applied' | 'unchanged' | 'pending';
 
-/**
- * How long a `sending` claim is honoured. A live attempt ends well within it (vendor calls time out after
- * 10 s); an older claim belongs to a worker that died, maybe after the vendor took the message.
- */
-export const CLAIM_STALE_MS = 30_000;
+/** A vendor's status for the message it knows by `update.vendorMessageId`, through one provider. */
+export interface VendorStatus {
+  providerId: string;
+  update: StatusUpdateEvent;
+}
 
-/**
- * `claimed`: this is attempt N (`tookOver`: from a stale claim whose outcome is unknown); `busy`: a live
- * attempt holds it, try again in `waitMs`; `gone`: nothing to send (sent, failed, or another worker won).
- */
-export type Claim = { kind: 'claimed'; attempt: number; tookOver: boolean } | { kind: 'busy'; waitMs: number } | { kind: 'gone' };
+export interface ParkedKey {
+  providerId: string;
+  vendorMessageId: string;
+}
+
+export interface AppliedStatuses {
+  /** One per status given, in order. */
+  outcomes: StatusOutcome[];
+  /** Vendor ids whose statuses were parked: for `applyParkedNow` once the caller has committed. */
+  parked: ParkedKey[];
+}
 
 /**
  * Every status write of an outbound message. Writes are conditional so that concurrent workers and
- * webhooks never move a message backwards or twice; statuses for a vendor id and the send that records
- * that id serialize on one advisory lock, so an early webhook is parked and applied, never lost.
+ * webhooks never move a message backwards or twice. A status that beats the send (its vendor id is not
+ * recorded yet) is parked; both sides look for the other after their own commit (the webhook for the
+ * message, the send for parked statuses), so an early status is always applied by one of them, never lost.
  */
 @Injectable()
 export class MessageStatusService {
@@ -45,179 +52,206 @@ export class MessageStatusService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * queued → sending, as attempt N, in one statement. A message already `sending` belongs to an attempt that
-   * may be talking to the vendor right now: it is taken over only once that claim is stale (the worker
-   * died), and until then the caller is told how long to wait.
+   * Vendors' statuses for our messages, inside the caller's transaction, in two statements whatever their
+   * number: the target messages are locked and read in one (in id order, so that concurrent batches cannot
+   * deadlock on them), every status is folded in with `progress` in the order given, and one statement
+   * writes the changed messages back and parks the statuses whose message is not known by that vendor id
+   * yet. Once the caller has committed, `applyParkedNow(parked)` looks again (the send may have recorded the
+   * id meanwhile).
    */
-  async claim(messageId: string): Promise<Claim> {
-    const [row] = await this.dataSource.query<{ previous: MessageStatus; attempt: number | null; wait_ms: number | null }[]>(
-      `WITH target AS (SELECT id, status, sending_at FROM message WHERE id = $1 FOR UPDATE),
-       claimed AS (
-         UPDATE message m SET status = 'sending', sending_at = now(), attempts = m.attempts + 1, updated_at = now()
-         FROM target
-         WHERE m.id = target.id
-           AND (target.status = 'queued' OR (target.status = 'sending' AND target.sending_at < now() - make_interval(secs => $2)))
-         RETURNING m.attempts
-       )
-       SELECT target.status AS previous, (SELECT attempts FROM claimed) AS attempt,
-              CASE WHEN target.status = 'sending'
-                   THEN greatest(0, ceil(extract(epoch FROM target.sending_at - now()) * 1000 + $2 * 1000))::integer END AS wait_ms
-       FROM target`,
-      [messageId, CLAIM_STALE_MS / 1000],
+  async applyStatuses(manager: EntityManager, statuses: VendorStatus[]): Promise<AppliedStatuses> {
+    if (statuses.length === 0) return { outcomes: [], parked: [] };
+    const keys = distinctKeys(statuses);
+    const rows = await manager.query<DeliveryRow[]>(
+      `SELECT m.id, m.provider_id, m.vendor_message_id, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at
+       FROM message m
+       JOIN unnest($1::uuid[], $2::text[]) AS k(provider_id, vendor_message_id)
+         ON m.provider_id = k.provider_id AND m.vendor_message_id = k.vendor_message_id
+       ORDER BY m.id
+       FOR UPDATE OF m`,
+      [keys.map((k) => k.providerId), keys.map((k) => k.vendorMessageId)],
     );
-    if (!row) return { kind: 'gone' };
-    if (row.attempt !== null) return { kind: 'claimed', attempt: row.attempt, tookOver: row.previous === 'sending' };
-    if (row.previous === 'sending' && row.wait_ms !== null) return { kind: 'busy', waitMs: row.wait_ms };
-    return { kind: 'gone' };
-  }
-
-  /** sending → queued after attempt N, for a retry or a failover. */
-  async requeue(messageId: string, attempt: number, at: Date): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE message SET status = 'queued', queued_at = $3, updated_at = now() WHERE id = $1 AND status = 'sending' AND attempts = $2`,
-      [messageId, attempt, at],
-    );
-  }
-
-  /**
-   * Ends attempt N as sent: the vendor id, status and cost in one statement, committed on its own at once,
-   * because until it is durable a crash means the message is sent again. Statuses parked for the vendor id
-   * are applied after it, in their own transaction (a webhook arriving in between finds the id and applies
-   * itself; one parked before is taken here).
-   */
-  async recordSent(message: Message, attempt: number, result: SendResult): Promise<boolean> {
-    const [, count] = await this.dataSource.query<[unknown, number]>(
-      `UPDATE message SET status = 'sent', sent_at = now(), updated_at = now(), vendor_message_id = $3,
-              segments = coalesce($4, segments), cost_amount = $5, cost_currency = $6, error_code = NULL, error_message = NULL
-       WHERE id = $1 AND status = 'sending' AND attempts = $2`,
-      [message.id, attempt, storableText(result.vendorMessageId), result.segments ?? null, result.price?.amount ?? null, result.price?.currency ?? null],
-    );
-    if (count !== 1) {
-      // A later attempt took the claim over (this one outlived the stale-claim timeout): the vendor has the
-      // message from both, and the later attempt records its own id.
-      this.logger.warn({ messageId: message.id, attempt, vendorMessageId: result.vendorMessageId }, 'a superseded attempt reached the vendor');
-      return false;
-    }
-    await this.dataSource.transaction(async (manager) => {
-      await lockVendorId(manager, message.providerId, result.vendorMessageId);
-      for (const update of await takeParked(manager, message.providerId, result.vendorMessageId)) {
-        await this.applyLocked(manager, message.providerId, update);
+    const targets = new Map(rows.map((row) => [keyOf(row.provider_id, row.vendor_message_id), new Target(row)]));
+    const outcomes: StatusOutcome[] = [];
+    const parked: VendorStatus[] = [];
+    for (const status of statuses) {
+      const target = targets.get(keyOf(status.providerId, status.update.vendorMessageId));
+      if (target) {
+        outcomes.push(target.fold(status.update));
+      } else {
+        parked.push(status);
+        outcomes.push('pending');
       }
-    });
-    return true;
+    }
+    const changed = [...targets.values()].filter((t) => t.statusChanged || t.pricing);
+    if (changed.length > 0 || parked.length > 0) {
+      await manager.query(
+        `WITH updated AS (
+           UPDATE message m
+           SET status = v.status, sent_at = v.sent_at, delivered_at = v.delivered_at, read_at = v.read_at, failed_at = v.failed_at,
+               updated_at = CASE WHEN v.status_changed THEN now() ELSE m.updated_at END,
+               error_code = CASE WHEN v.set_error THEN v.error_code ELSE m.error_code END,
+               error_message = CASE WHEN v.set_error THEN v.error_message ELSE m.error_message END,
+               pricing = CASE WHEN v.pricing IS NULL THEN m.pricing ELSE coalesce(m.pricing, '{}'::jsonb) || v.pricing END,
+               cost_amount = coalesce(m.cost_amount, v.cost_amount),
+               cost_currency = coalesce(m.cost_currency, v.cost_currency)
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
+                       $7::boolean[], $8::boolean[], $9::text[], $10::text[], $11::jsonb[], $12::numeric[], $13::text[])
+             AS v(id, status, sent_at, delivered_at, read_at, failed_at, status_changed, set_error, error_code, error_message,
+                  pricing, cost_amount, cost_currency)
+           WHERE m.id = v.id
+           RETURNING m.id
+         ),
+         parked AS (
+           INSERT INTO pending_status_update (provider_id, vendor_message_id, status_update)
+           SELECT * FROM unnest($14::uuid[], $15::text[], $16::jsonb[])
+           RETURNING id
+         )
+         SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM parked) AS parked`,
+        [
+          changed.map((t) => t.id),
+          changed.map((t) => t.state.status),
+          changed.map((t) => t.state.sentAt),
+          changed.map((t) => t.state.deliveredAt),
+          changed.map((t) => t.state.readAt),
+          changed.map((t) => t.state.failedAt),
+          changed.map((t) => t.statusChanged),
+          changed.map((t) => t.error !== null),
+          changed.map((t) => t.error?.code ?? null),
+          changed.map((t) => t.error?.message ?? null),
+          changed.map((t) => (t.pricing ? JSON.stringify(t.pricing) : null)),
+          changed.map((t) => t.costAmount),
+          changed.map((t) => t.costCurrency),
+          parked.map((p) => p.providerId),
+          parked.map((p) => p.update.vendorMessageId),
+          parked.map((p) => JSON.stringify(p.update)),
+        ],
+      );
+      for (const t of changed) if (t.statusChanged) this.logger.debug({ messageId: t.id, from: t.from, to: t.state.status }, 'status applied');
+    }
+    return { outcomes, parked: distinctKeys(parked) };
   }
 
-  /** queued/sending → failed with a contract error code. */
-  async fail(messageIds: string[], errorCode: string, errorMessage: string): Promise<void> {
-    if (messageIds.length === 0) return;
-    await this.dataSource.query(
-      `UPDATE message SET status = 'failed', failed_at = now(), updated_at = now(), error_code = $2, error_message = $3
-       WHERE id = ANY($1) AND status IN ('queued', 'sending')`,
-      [messageIds, errorCode, storableText(errorMessage).slice(0, 1000)],
+  /**
+   * The second look at statuses parked by a transaction that has committed: those whose message carries
+   * the vendor id by now are taken and applied. The send side does the same after it records vendor ids
+   * (`applyParkedFor`); both write first and read after their commit, so one of them always sees the other.
+   */
+  async applyParkedNow(keys: ParkedKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.takeParked(
+      `SELECT 1 FROM unnest($1::uuid[], $2::text[]) AS k(provider_id, vendor_message_id)
+       JOIN message m ON m.provider_id = k.provider_id AND m.vendor_message_id = k.vendor_message_id
+       JOIN pending_status_update p ON p.provider_id = k.provider_id AND p.vendor_message_id = k.vendor_message_id
+       LIMIT 1`,
+      `DELETE FROM pending_status_update p
+       USING unnest($1::uuid[], $2::text[]) AS k(provider_id, vendor_message_id), message m
+       WHERE p.provider_id = k.provider_id AND p.vendor_message_id = k.vendor_message_id
+         AND m.provider_id = k.provider_id AND m.vendor_message_id = k.vendor_message_id
+       RETURNING p.provider_id, p.status_update, p.created_at`,
+      [keys.map((k) => k.providerId), keys.map((k) => k.vendorMessageId)],
     );
   }
 
   /**
-   * A vendor's status for one of our messages, inside the caller's transaction. When the message is not
-   * known by that vendor id yet, the update is parked until the send records the id.
+   * For the dispatcher, right after the vendor ids of these messages were recorded (committed): applies the
+   * statuses that beat the send and were parked. One statement when nothing is parked (the usual case).
    */
-  async applyStatus(manager: EntityManager, providerId: string, update: StatusUpdateEvent): Promise<StatusOutcome> {
-    await lockVendorId(manager, providerId, update.vendorMessageId);
-    return this.applyLocked(manager, providerId, update);
+  async applyParkedFor(messageIds: string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.takeParked(
+      `SELECT 1 FROM message m
+       JOIN pending_status_update p ON p.provider_id = m.provider_id AND p.vendor_message_id = m.vendor_message_id
+       WHERE m.id = ANY($1::uuid[])
+       LIMIT 1`,
+      `DELETE FROM pending_status_update p USING message m
+       WHERE m.id = ANY($1::uuid[]) AND p.provider_id = m.provider_id AND p.vendor_message_id = m.vendor_message_id
+       RETURNING p.provider_id, p.status_update, p.created_at`,
+      [messageIds],
+    );
   }
 
-  /** Parked updates whose message exists by now (a safety net for ids recorded outside recordSent). */
+  /** Parked updates whose message exists by now, whoever recorded its vendor id (the one-minute safety net). */
   async applyParked(): Promise<number> {
     const rows = await this.dataSource.query<{ provider_id: string; vendor_message_id: string }[]>(
       `SELECT DISTINCT p.provider_id, p.vendor_message_id FROM pending_status_update p
        JOIN message m ON m.provider_id = p.provider_id AND m.vendor_message_id = p.vendor_message_id
        LIMIT 500`,
     );
-    for (const row of rows) {
-      await this.dataSource.transaction(async (manager) => {
-        await lockVendorId(manager, row.provider_id, row.vendor_message_id);
-        for (const update of await takeParked(manager, row.provider_id, row.vendor_message_id)) {
-          await this.applyLocked(manager, row.provider_id, update);
-        }
-      });
-    }
+    await this.applyParkedNow(rows.map((r) => ({ providerId: r.provider_id, vendorMessageId: r.vendor_message_id })));
     return rows.length;
   }
 
-  private async applyLocked(manager: EntityManager, providerId: string, update: StatusUpdateEvent): Promise<StatusOutcome> {
-    const [row] = await manager.query<DeliveryRow[]>(
-      `SELECT id, status, sent_at, delivered_at, read_at, failed_at FROM message
-       WHERE provider_id = $1 AND vendor_message_id = $2 FOR UPDATE`,
-      [providerId, update.vendorMessageId],
-    );
-    if (!row) {
-      await manager.query(`INSERT INTO pending_status_update (provider_id, vendor_message_id, status_update) VALUES ($1, $2, $3)`, [
-        providerId,
-        update.vendorMessageId,
-        JSON.stringify(update),
-      ]);
-      return 'pending';
-    }
-    await this.capturePricing(manager, row.id, update);
-    const next = progress(stateOf(row), update);
-    if (!next) return 'unchanged';
-    const failed = next.status === 'failed';
-    await manager.query(
-      `UPDATE message SET status = $2, sent_at = $3, delivered_at = $4, read_at = $5, failed_at = $6, updated_at = now(),
-              error_code = CASE WHEN $7 THEN $8 ELSE error_code END,
-              error_message = CASE WHEN $7 THEN $9 ELSE error_message END
-       WHERE id = $1`,
-      [
-        row.id,
-        next.status,
-        next.sentAt,
-        next.deliveredAt,
-        next.readAt,
-        next.failedAt,
-        failed,
-        update.errorCode ?? 'vendorRejected',
-        update.errorMessage?.slice(0, 1000) ?? null,
-      ],
-    );
-    this.logger.debug({ messageId: row.id, from: row.status, to: next.status }, 'status applied');
-    return 'applied';
+  /**
+   * `probe` (read only) says whether there is anything to take; only then are the parked rows deleted and
+   * applied, in one transaction, so that a crash between the two loses nothing. A row that two callers race
+   * for is deleted, and so applied, by one of them.
+   */
+  private async takeParked(probe: string, take: string, params: unknown[]): Promise<void> {
+    const found = await this.dataSource.query<unknown[]>(probe, params);
+    if (found.length === 0) return;
+    await this.dataSource.transaction(async (manager) => {
+      // DELETE … RETURNING answers [rows, count] through TypeORM.
+      const [rows] = await manager.query<[{ provider_id: string; status_update: StoredUpdate; created_at: Date }[], number]>(take, params);
+      const updates = rows
+        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+        .map(({ provider_id, status_update }) => ({ providerId: provider_id, update: { ...status_update, timestamp: new Date(status_update.timestamp) } }));
+      await this.applyStatuses(manager, updates);
+    });
   }
-
-  /** What the vendor says about the price: kept for cost capture; an amount fills the cost once. */
-  private async capturePricing(manager: EntityManager, messageId: string, update: StatusUpdateEvent): Promise<void> {
-    const pricing = update.pricing;
-    if (!pricing) return;
-    await manager.query(
-      `UPDATE message SET pricing = coalesce(pricing, '{}'::jsonb) || $2::jsonb,
-              cost_amount = coalesce(cost_amount, $3), cost_currency = coalesce(cost_currency, $4)
-       WHERE id = $1`,
-      [
-        messageId,
-        JSON.stringify({ billable: pricing.billable, category: pricing.category, pricingModel: pricing.pricingModel }),
-        pricing.price?.amount ?? null,
-        pricing.price?.currency ?? null,
-      ],
-    );
-  }
-}
-
-/** Serializes everything that touches one vendor message id, across processes, for one transaction. */
-async function lockVendorId(manager: EntityManager, providerId: string, vendorMessageId: string): Promise<void> {
-  await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryLockKey(`vendor-message:${providerId}:${vendorMessageId}`)]);
 }
 
 function stateOf(row: DeliveryRow): DeliveryState {
   return { status: row.status, sentAt: row.sent_at, deliveredAt: row.delivered_at, readAt: row.read_at, failedAt: row.failed_at };
 }
 
-/** Removes and returns the updates parked for a vendor id, oldest first. */
-async function takeParked(manager: EntityManager, providerId: string, vendorMessageId: string): Promise<StatusUpdateEvent[]> {
-  // DELETE … RETURNING answers [rows, count] through TypeORM.
-  const [rows] = await manager.query<[{ status_update: StoredUpdate; created_at: Date }[], number]>(
-    `DELETE FROM pending_status_update WHERE provider_id = $1 AND vendor_message_id = $2 RETURNING status_update, created_at`,
-    [providerId, vendorMessageId],
-  );
-  return rows
-    .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
-    .map(({ status_update }) => ({ ...status_update, timestamp: new Date(status_update.timestamp) }));
+function keyOf(providerId: string, vendorMessageId: string): string {
+  return `${providerId}\u0000${vendorMessageId}`;
+}
+
+function distinctKeys(statuses: VendorStatus[]): ParkedKey[] {
+  const keys = new Map<string, ParkedKey>();
+  for (const { providerId, update } of statuses) keys.set(keyOf(providerId, update.vendorMessageId), { providerId, vendorMessageId: update.vendorMessageId });
+  return [...keys.values()];
+}
+
+/** One target message while the statuses of a batch are folded into it. */
+class Target {
+  readonly id: string;
+  readonly from: MessageStatus;
+  state: DeliveryState;
+  statusChanged = false;
+  /** The failure to record, when a status of the batch failed the message. */
+  error: { code: string; message: string | null } | null = null;
+  /** What the vendor said about billing, merged over the stored pricing. */
+  pricing: MessagePricing | null = null;
+  /** The first amount a status gave: fills the cost when the message has none. */
+  costAmount: string | null = null;
+  costCurrency: string | null = null;
+
+  constructor(row: DeliveryRow) {
+    this.id = row.id;
+    this.from = row.status;
+    this.state = stateOf(row);
+  }
+
+  fold(update: StatusUpdateEvent): StatusOutcome {
+    // Pricing is kept whatever the status does (a repeated `sent` may be the one that carries it).
+    if (update.pricing) {
+      const { billable, category, pricingModel } = update.pricing;
+      this.pricing = { ...this.pricing, ...definedOnly({ billable, category, pricingModel }) };
+      this.costAmount ??= update.pricing.price?.amount ?? null;
+      this.costCurrency ??= update.pricing.price?.currency ?? null;
+    }
+    const next = progress(this.state, update);
+    if (!next) return 'unchanged';
+    this.state = next;
+    this.statusChanged = true;
+    if (next.status === 'failed') this.error = { code: update.errorCode ?? 'vendorRejected', message: update.errorMessage?.slice(0, 1000) ?? null };
+    return 'applied';
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

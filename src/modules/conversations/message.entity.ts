@@ -22,6 +22,8 @@ export type MessageDirection = 'outbound' | 'inbound';
 export type MessageType = 'text' | 'template' | 'media' | 'location' | 'interactive' | 'unsupported';
 export const PRIORITIES = ['high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
+/** `priority_rank`: the order in which the dispatcher claims due messages. */
+export const PRIORITY_RANK: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
 
 export interface MessageTemplate {
   name: string;
@@ -71,7 +73,8 @@ export interface MessagePricing {
 @Index('message_vendor_id_unique', ['providerId', 'vendorMessageId'], { unique: true, where: 'vendor_message_id IS NOT NULL' })
 @Index('message_idempotency_unique', ['tenantId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 @Index('message_conversation_idx', ['conversationId', 'createdAt', 'id'])
-@Index('message_queued_idx', ['queuedAt'], { where: `status = 'queued'` })
+@Check('message_priority_rank_check', 'priority_rank BETWEEN 0 AND 2')
+@Index('message_dispatch_idx', ['priorityRank', 'notBefore'], { where: `status = 'queued'` })
 @Index('message_sending_idx', ['sendingAt'], { where: `status = 'sending'` })
 @Index('message_contact_idx', ['contactId'])
 @Index('message_split_group_idx', ['splitGroupId', 'partIndex'], { where: 'split_group_id IS NOT NULL' })
@@ -131,6 +134,29 @@ export class Message {
 
   @Column('text', { default: 'normal' })
   priority!: Priority;
+
+  /** The dispatcher's order: 0 high, 1 normal, 2 low (see PRIORITY_RANK). */
+  @Column('smallint', { name: 'priority_rank', default: 1 })
+  priorityRank!: number;
+
+  /**
+   * When a queued message may leave: quiet hours, a retry's backoff, or 'infinity' for a later part of a
+   * split text until the part before it was sent.
+   */
+  @Column({ name: 'not_before', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  notBefore!: Date;
+
+  /** Tries on the current provider (1 s, 2 s, 4 s apart), then fail or fail over. */
+  @Column('smallint', { name: 'provider_attempts', default: 0 })
+  providerAttempts!: number;
+
+  /** Providers this message failed over from. */
+  @Column('uuid', { name: 'tried_provider_ids', array: true, default: () => "'{}'" })
+  triedProviderIds!: string[];
+
+  /** An earlier call may have reached the vendor (timeout, or its worker died): never failed over to another provider. */
+  @Column('boolean', { name: 'outcome_unknown', default: false })
+  outcomeUnknown!: boolean;
 
   /** A keyword acknowledgement: goes out whatever the consent state. */
   @Column('boolean', { name: 'consent_exempt', default: false })
@@ -213,7 +239,7 @@ export class Message {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt!: Date;
 
-  /** When the message last became `queued` (accepted, or put back for a retry): the sweep's clock. */
+  /** When the message last became `queued` (accepted, or put back for a retry, a failover or quiet hours). */
   @Column({ name: 'queued_at', type: 'timestamptz', precision: 3, nullable: true })
   queuedAt!: Date | null;
 

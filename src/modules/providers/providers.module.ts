@@ -6,6 +6,7 @@ import { ChannelProvider } from './channel-provider.entity';
 import { AppConfig } from '../../config/app-config';
 import { VendorAddressPolicy } from './http/vendor-address-policy';
 import { VendorHttpClient } from './http/vendor-http.client';
+import { ProviderCache } from './provider-cache';
 import { ProviderSelector } from './provider-selector.service';
 import { ProvidersController } from './providers.controller';
 import { ProvidersService } from './providers.service';
@@ -22,9 +23,10 @@ import { WebhookIngress } from './webhook-ingress';
     { provide: CHANNEL_ADAPTERS, inject: [...ADAPTER_TYPES], useFactory: (...adapters: ChannelAdapter[]) => adapters },
     AdapterRegistry,
     ProvidersService,
+    ProviderCache,
     ProviderSelector,
     WebhookIngress,
   ],
-  exports: [ProvidersService, ProviderSelector, AdapterRegistry, WebhookIngress],
+  exports: [ProvidersService, ProviderCache, ProviderSelector, AdapterRegistry, WebhookIngress],
 })
 export class ProvidersModule {}

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, type EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { AuditLogService } from '../../common/audit/audit-log.service';
+import { CacheInvalidationBus } from '../../common/cache/cache-invalidation.bus';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
@@ -24,6 +25,9 @@ const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
 type SecretField = 'credentials' | 'webhook_secret' | 'verify_token';
 
+/** Cache invalidation topic: every instance drops the tenant's cached providers (see ProviderCache). */
+export const PROVIDER_TOPIC = 'providers';
+
 /** Admin CRUD of channel providers, sealing secrets and auditing every change. */
 @Injectable()
 export class ProvidersService {
@@ -35,6 +39,7 @@ export class ProvidersService {
     private readonly audit: AuditLogService,
     private readonly config: AppConfig,
     private readonly addresses: VendorAddressPolicy,
+    private readonly bus: CacheInvalidationBus,
   ) {}
 
   async create(principal: Principal, dto: CreateProviderDto): Promise<ChannelProvider> {
@@ -69,7 +74,7 @@ export class ProvidersService {
       webhookSecretSealed: webhookSecret === null ? null : this.seal(id, 'webhook_secret', webhookSecret),
       verifyTokenSealed: dto.verifyToken ? this.seal(id, 'verify_token', dto.verifyToken) : null,
     });
-    return this.dataSource.transaction(async (manager) => {
+    return this.write(principal.tenantId, async (manager) => {
       const saved = await manager.save(provider);
       await this.audit.record(
         {
@@ -130,7 +135,7 @@ export class ProvidersService {
     changed.push(...fieldNames(dto).filter((field) => field !== 'credentials'));
     this.resealWithCurrentKey(provider);
 
-    return this.dataSource.transaction(async (manager) => {
+    return this.write(principal.tenantId, async (manager) => {
       const saved = await manager.save(provider);
       await this.audit.record(
         {
@@ -150,7 +155,7 @@ export class ProvidersService {
   /** Soft delete: messages keep pointing at the provider they went through; webhooks for it get 404. */
   async remove(principal: Principal, id: string): Promise<void> {
     const provider = await this.get(principal.tenantId, id);
-    await this.dataSource.transaction(async (manager) => {
+    await this.write(principal.tenantId, async (manager) => {
       await manager.update(ChannelProvider, { id: provider.id }, { active: false });
       await manager.softDelete(ChannelProvider, { id: provider.id });
       await this.audit.record(
@@ -164,6 +169,13 @@ export class ProvidersService {
         manager,
       );
     });
+  }
+
+  /** Every provider write: one transaction with its audit row, then every instance forgets the tenant's providers. */
+  private async write<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.dataSource.transaction(work);
+    await this.bus.publish(PROVIDER_TOPIC, tenantId);
+    return result;
   }
 
   toResponse(provider: ChannelProvider): ProviderResponse {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import type { SendContext, SendGate } from '../conversations/sending/send-gate';
-import { APPROVED, TemplatesService } from './templates.service';
+import type { SendContext, SendFacts, SendGate } from '../conversations/sending/send-gate';
+import { APPROVED } from './templates.service';
 import { checkParameters, render } from './template-text';
 
 /**
@@ -14,17 +14,11 @@ import { checkParameters, render } from './template-text';
 export class TemplateGate implements SendGate {
   readonly name = 'template';
 
-  constructor(private readonly templates: TemplatesService) {}
-
-  async check(context: SendContext): Promise<void> {
+  check(context: SendContext, facts: SendFacts): void {
     if (context.content.type !== 'template') return;
     const { name, language, parameters } = context.content.template;
-    const found = await this.templates.findForSend(
-      context.tenantId,
-      context.candidates.map((p) => p.id),
-      name,
-      language,
-    );
+    const candidateIds = new Set(context.candidates.map((p) => p.id));
+    const found = facts.templates.filter((t) => candidateIds.has(t.providerId));
     if (found.length === 0) {
       throw new DomainError(ErrorCode.TemplateNotFound, `No template ${name} (${language}) on the provider(s) that could send this.`, {
         name,

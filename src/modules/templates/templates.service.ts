@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, Repository } from 'typeorm';
+import { type EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { AuditLogService } from '../../common/audit/audit-log.service';
 import { Clock } from '../../common/clock/clock';
@@ -155,14 +155,6 @@ export class TemplatesService {
       cursor: query.cursor,
       limit: query.limit,
     });
-  }
-
-  /** The templates a send may use: this name and language on any of these providers, gone ones excluded. */
-  findForSend(tenantId: string, providerIds: string[], name: string, language: string): Promise<MessageTemplate[]> {
-    if (providerIds.length === 0) return Promise.resolve([]);
-    return this.templates.find({ where: { tenantId, providerId: In(providerIds), name, language } }).then((found) =>
-      found.filter((t) => t.status !== DELETED),
-    );
   }
 
   /** Syncs every active WhatsApp provider with a template API (of one tenant, or all); one failing provider stops none of the others. */

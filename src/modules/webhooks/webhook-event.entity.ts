@@ -1,6 +1,4 @@
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
-import { Tenant } from '../../common/tenancy/tenant.entity';
-import { ChannelProvider } from '../providers/channel-provider.entity';
+import { Check, Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 
 export const WEBHOOK_EVENT_STATUSES = ['pending', 'processed', 'failed', 'dead'] as const;
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
@@ -16,7 +14,11 @@ export interface WebhookItemIssue {
   reason: string;
 }
 
-/** One vendor delivery, stored (verified, deduplicated) before it was acknowledged. */
+/**
+ * One vendor delivery, stored (verified, deduplicated) before it was acknowledged. No foreign keys: every
+ * acknowledgement inserts one, and they would lock the tenant's and provider's rows each time (see the
+ * migration WebhookEventKeys1763700020000).
+ */
 @Entity('webhook_event')
 // Checks, indexes, keys and defaults mirror the migrations, which own the schema (DESC columns there: TypeORM cannot declare the order).
 @Check('webhook_event_status_check', `status IN ('pending', 'processed', 'failed', 'dead')`)
@@ -31,18 +33,8 @@ export class WebhookEvent {
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
 
-  /** Declares the foreign key only; use `tenantId`. */
-  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'webhook_event_tenant_id_fkey' })
-  tenant?: Tenant;
-
   @Column('uuid', { name: 'provider_id' })
   providerId!: string;
-
-  /** Declares the foreign key only; use `providerId`. */
-  @ManyToOne(() => ChannelProvider, { onDelete: 'NO ACTION' })
-  @JoinColumn({ name: 'provider_id', foreignKeyConstraintName: 'webhook_event_provider_id_fkey' })
-  provider?: ChannelProvider;
 
   /** The vendor's identity of the delivery (idempotency header, ids), else a hash of the body. */
   @Column('text', { name: 'dedup_key' })

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { Clock } from '../../common/clock/clock';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
-import { withinBudget } from '../../common/redis/bounded';
+import { AppConfig } from '../../config/app-config';
 import type { WebhookEventQueryDto, WebhookEventResponse } from './dto/webhook-event.dto';
 import { WebhookEvent } from './webhook-event.entity';
-import { WebhookQueue } from './webhook-queue';
+import { webhookEventsChannel } from './webhook-events-channel';
 
 /** What the admin API shows of an event (never the body or headers). */
 const LISTED: (keyof WebhookEvent)[] = [
@@ -17,11 +16,14 @@ const LISTED: (keyof WebhookEvent)[] = [
 /** The admin's view of stored deliveries: list by status, replay one. */
 @Injectable()
 export class WebhookEventsService {
+  private readonly channel: string;
+
   constructor(
     @InjectRepository(WebhookEvent) private readonly events: Repository<WebhookEvent>,
-    private readonly queue: WebhookQueue,
-    private readonly clock: Clock,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.channel = webhookEventsChannel(config);
+  }
 
   list(tenantId: string, query: WebhookEventQueryDto): Promise<Page<WebhookEvent>> {
     const qb = this.events
@@ -38,13 +40,22 @@ export class WebhookEventsService {
     });
   }
 
-  /** Processes the event again from its stored bytes (harmless when it was processed: applying is idempotent). */
+  /**
+   * Processes the event again from its stored bytes (harmless when it was processed: applying is
+   * idempotent). The same statement notifies the pumps, whichever process runs them.
+   */
   async replay(tenantId: string, id: string): Promise<WebhookEvent> {
-    const event = await this.events.findOne({ where: { id, tenantId }, select: { id: true } });
-    if (!event) throw new NotFoundError('Webhook event');
-    await this.events.update({ id }, { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: this.clock.now(), failedItems: [], skippedItems: [] });
-    await withinBudget(this.queue.queue.removeJobs(id), 'remove a finished job').catch(() => undefined);
-    await this.queue.enqueue(id);
+    const [replayed] = await this.events.query<{ id: string }[]>(
+      `WITH replayed AS (
+         UPDATE webhook_event
+         SET status = 'pending', attempts = 0, last_error = NULL, next_attempt_at = now(), failed_items = '[]'::jsonb, skipped_items = '[]'::jsonb
+         WHERE id = $1 AND tenant_id = $2
+         RETURNING id
+       )
+       SELECT id, pg_notify($3, id::text) FROM replayed`,
+      [id, tenantId, this.channel],
+    );
+    if (!replayed) throw new NotFoundError('Webhook event');
     return this.events.findOneOrFail({ where: { id }, select: LISTED });
   }
 

@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { Repository } from 'typeorm';
 import { safeEqual } from '../../common/crypto/safe-equal';
 import { redactQuerySecrets } from '../../common/logging/logger-options';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { storableText } from '../../common/text/storable-text';
 import type { RawWebhookRequest, WebhookAcknowledgement } from '../providers/adapters/channel-adapter';
-import { ChannelProvider } from '../providers/channel-provider.entity';
+import { ProviderCache, type ResolvedProvider } from '../providers/provider-cache';
 import { ProvidersService } from '../providers/providers.service';
 import { WebhookIngress, type WebhookIngressPort } from '../providers/webhook-ingress';
-import { WebhookQueue } from './webhook-queue';
-import { timeOrderedId } from '../../common/ids/time-ordered-id';
+import { WebhookEventWriter } from './webhook-event-writer';
 
 /** Headers never stored with an event: they carry credentials (ours or the vendor's bearer tokens). */
 const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-parley-webhook-secret']);
@@ -22,18 +20,19 @@ const DEFAULT_ACK: WebhookAcknowledgement = { contentType: 'application/json', b
 export type IngestOutcome = { acknowledgement: WebhookAcknowledgement; stored: boolean };
 
 /**
- * The acknowledging half of a webhook: find the provider, let its adapter verify the signature over the
- * raw bytes and the public URL, store the delivery once (dedup key), enqueue it. Anything that stops the
- * event from being stored is a 503 so that the vendor retries; a 200 always means "stored".
+ * The acknowledging half of a webhook: find the provider (cached: no SQL), let its adapter verify the
+ * signature over the raw bytes and the public URL, store the delivery once (dedup key) through the group
+ * commit of WebhookEventWriter, which also wakes the processing. No Redis on this path. Anything that stops
+ * the event from being stored is a 503 so that the vendor retries; a 200 always means "stored".
  */
 @Injectable()
 export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
   private readonly logger = new Logger(WebhookIngestService.name);
 
   constructor(
-    @InjectRepository(ChannelProvider) private readonly providers: Repository<ChannelProvider>,
+    private readonly providers: ProviderCache,
     private readonly providerService: ProvidersService,
-    private readonly queue: WebhookQueue,
+    private readonly writer: WebhookEventWriter,
     private readonly ingress: WebhookIngress,
   ) {}
 
@@ -43,35 +42,34 @@ export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
   }
 
   async ingest(channel: string, providerId: string, request: RawWebhookRequest): Promise<IngestOutcome> {
-    const provider = await this.activeProvider(channel, providerId);
-    const adapter = this.providerService.adapterFor(provider);
-    if (!adapter.verifyWebhook(this.providerService.context(provider), request)) {
+    const { provider, context, adapter } = await this.activeProvider(channel, providerId);
+    if (!adapter.verifyWebhook(context, request)) {
       this.logger.warn({ providerId, vendor: provider.vendor }, 'webhook signature mismatch');
       throw new DomainError(ErrorCode.InvalidSignature, 'The webhook signature does not match.');
     }
-    const dedupKey = adapter.webhookDedupKey?.(request) ?? `sha256:${createHash('sha256').update(request.rawBody).digest('hex')}`;
-    const eventId = timeOrderedId();
+    // Stored as text: a NUL from a vendor's field would fail the INSERT.
+    const dedupKey = storableText(adapter.webhookDedupKey?.(request) ?? `sha256:${createHash('sha256').update(request.rawBody).digest('hex')}`);
     let stored: boolean;
     try {
-      const rows = await this.providers.query<{ id: string }[]>(
-        `INSERT INTO webhook_event (id, tenant_id, provider_id, dedup_key, url, headers, raw_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT ON CONSTRAINT webhook_event_dedup_unique DO NOTHING RETURNING id`,
-        [eventId, provider.tenantId, provider.id, dedupKey, redactQuerySecrets(request.url), JSON.stringify(keptHeaders(request.headers)), request.rawBody],
-      );
-      stored = rows.length === 1;
-    } catch (e) {
-      this.logger.error({ providerId, err: e }, 'could not store a webhook event');
+      stored = await this.writer.write({
+        tenantId: provider.tenantId,
+        providerId: provider.id,
+        dedupKey,
+        url: redactQuerySecrets(request.url),
+        headers: keptHeaders(request.headers),
+        rawBody: request.rawBody,
+      });
+    } catch {
+      // The writer logged the failure once for its whole group.
       throw unavailable();
     }
-    if (stored) await this.queue.enqueue(eventId);
-    else this.logger.log({ providerId, dedupKey }, 'repeated webhook delivery acknowledged and dropped');
+    if (!stored) this.logger.log({ providerId, dedupKey }, 'repeated webhook delivery acknowledged and dropped');
     return { acknowledgement: adapter.webhookAcknowledgement?.(request) ?? DEFAULT_ACK, stored };
   }
 
   /** Meta's subscription handshake: the challenge, when the verify token matches. */
   async handshake(channel: string, providerId: string, query: Record<string, unknown>): Promise<string> {
-    const provider = await this.activeProvider(channel, providerId);
+    const { provider } = await this.activeProvider(channel, providerId);
     const expected = this.providerService.verifyToken(provider);
     const token = query['hub.verify_token'];
     const challenge = query['hub.challenge'];
@@ -87,17 +85,19 @@ export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
     return challenge;
   }
 
-  private async activeProvider(channel: string, providerId: string): Promise<ChannelProvider> {
+  /** 404 for a provider that is unknown, inactive, removed or of the other channel. */
+  private async activeProvider(channel: string, providerId: string): Promise<ResolvedProvider> {
     if (!isUUID(providerId)) throw notFound();
-    let provider: ChannelProvider | null;
+    let resolved: ResolvedProvider | null;
     try {
-      provider = await this.providers.findOneBy({ id: providerId, active: true });
+      resolved = await this.providers.get(providerId);
     } catch (e) {
       this.logger.error({ providerId, err: e }, 'could not look up a webhook provider');
       throw unavailable();
     }
-    if (!provider || provider.channel !== channel) throw notFound();
-    return provider;
+    const provider = resolved?.provider;
+    if (!resolved || !provider?.active || provider.deletedAt || provider.channel !== channel) throw notFound();
+    return resolved;
   }
 }
 

@@ -1,64 +1,360 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Queue } from 'bull';
-import { Clock } from '../../../common/clock/clock';
-import { withinBudget } from '../../../common/redis/bounded';
-import { RedisConnections } from '../../../common/redis/redis-connections';
-import type { Message, Priority } from '../message.entity';
-import { QuietHoursPolicy } from './quiet-hours.policy';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { storableText } from '../../../common/text/storable-text';
+import { AppConfig } from '../../../config/app-config';
+import { hydrate } from '../../../database/hydrate';
+import { notificationChannel } from '../../../database/pg-listener';
+import { preparedQuery } from '../../../database/prepared-query';
+import { isTransientDatabaseError } from '../../../database/postgres-errors';
+import type { ConsentState } from '../../consent/consent-state.service';
+import type { SendResult } from '../../providers/adapters/channel-adapter';
+import { Message, type MessageTemplate } from '../message.entity';
 
-export const OUTBOUND_QUEUE = 'outbound-messages';
-export const DISPATCH_JOB = 'dispatch';
-
-export interface DispatchJob {
-  messageId: string;
-  /** Retries spent on the current provider (1 s, 2 s, 4 s, then fail or fail over). */
-  providerAttempts?: number;
-  /** Providers this message already failed over from. */
-  triedProviderIds?: string[];
-  /** A call on the current provider may have reached the vendor without an answer: no failover from it. */
-  uncertain?: boolean;
+/** The NOTIFY channel that wakes a deployment's dispatchers when a message became due. */
+export function outboundChannel(config: Pick<AppConfig, 'queuePrefix'>): string {
+  return notificationChannel(config, 'outbound');
 }
 
-const BULL_PRIORITY: Record<Priority, number> = { high: 1, normal: 2, low: 3 };
+/**
+ * How long a `sending` claim is honoured. A live attempt ends well within it (vendor calls time out after
+ * 10 s); an older claim belongs to a worker that died, maybe after the vendor took the message.
+ */
+export const CLAIM_STALE_MS = 30_000;
+
+const ERROR_MESSAGE_MAX_LENGTH = 1000;
+
+/** What dispatching a claimed message reads of it (DispatchService, OutcomeRecorder, SmsFallback). */
+const CLAIMED_COLUMNS = [
+  'id',
+  'tenant_id',
+  'conversation_id',
+  'contact_id',
+  'provider_id',
+  'channel',
+  'direction',
+  'status',
+  'type',
+  'priority',
+  'priority_rank',
+  'not_before',
+  'provider_attempts',
+  'tried_provider_ids',
+  'outcome_unknown',
+  'consent_exempt',
+  'provider_pinned',
+  'text',
+  'template',
+  'media',
+  'split_group_id',
+  'part_index',
+  'part_count',
+  'attempts',
+]
+  .map((column) => `m.${column}`)
+  .join(', ');
+
+/** A message claimed for a vendor call (`sending`, attempt N), with what the dispatch-time checks need. */
+export interface ClaimedMessage {
+  message: Message;
+  /** The contact's E.164 number. */
+  recipient: string;
+  contactTimezone: string | null;
+  /** The consent ledger's state for the contact on the message's channel, as of the claim. */
+  consent: ConsentState;
+  /** When the customer last wrote in the message's conversation. */
+  lastInboundAt: Date | null;
+}
+
+/** Identifies one attempt: results of a superseded attempt (its claim went stale and was taken over) change nothing. */
+export interface AttemptRef {
+  id: string;
+  attempt: number;
+}
+
+export interface SentOutcome extends AttemptRef {
+  result: SendResult;
+}
+
+export interface FailedOutcome extends AttemptRef {
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface RequeuedOutcome extends AttemptRef {
+  notBefore: Date;
+  providerAttempts: number;
+  outcomeUnknown: boolean;
+  /** False when the claim is handed back before any vendor call (quiet hours, rate limit): the attempt is not counted. */
+  called: boolean;
+}
+
+export interface MoveToProvider extends AttemptRef {
+  tenantId: string;
+  contactId: string;
+  channel: string;
+  providerId: string;
+  triedProviderIds: string[];
+  template: MessageTemplate | null;
+  renderedText: string | null;
+}
+
+type Row = Record<string, unknown>;
 
 /**
- * The producer side of the outbound queue. The job id is the message id, so a message is never queued
- * twice; PostgreSQL stays the source of truth and the recovery sweep re-adds jobs Redis lost.
+ * The outbound queue lives in the message table: `queued` rows are due from `not_before`, in priority order;
+ * a dispatcher claims a batch with one statement (`FOR UPDATE SKIP LOCKED`, so dispatchers never wait on
+ * each other) and records the outcomes of a batch with one statement per kind. Every write after the claim
+ * names the attempt it ends, so a superseded attempt changes nothing.
  */
 @Injectable()
 export class OutboundQueue {
   private readonly logger = new Logger(OutboundQueue.name);
+  private readonly channel: string;
+
   constructor(
-    @InjectQueue(OUTBOUND_QUEUE) readonly queue: Queue<DispatchJob>,
-    private readonly quietHours: QuietHoursPolicy,
-    private readonly clock: Clock,
-    private readonly redis: RedisConnections,
-  ) {}
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.channel = outboundChannel(config);
+  }
 
   /**
-   * Returns false when Redis refused the job or did not answer in time: the message stays queued and the
-   * sweep enqueues it again. Never throws for Redis. Inside quiet hours the job is delayed until they end.
+   * queued → sending (attempt N) for up to `limit` due messages, high priority first, then by due time;
+   * messages of `skipProviderIds` (rate limit spent) stay queued. Answers each with its contact's number and
+   * zone, its consent state and its conversation's last inbound time.
    */
-  async enqueue(message: Message): Promise<boolean> {
-    const releaseAt = await this.quietHours.releaseAt(message);
-    const delay = releaseAt ? Math.max(0, releaseAt.getTime() - this.clock.now().getTime()) : 0;
-    try {
-      // Bounded: the message is committed, so a slow or absent Redis must not hold up the answer.
-      await withinBudget(
-        this.queue.add(
-          DISPATCH_JOB,
-          { messageId: message.id },
-          { jobId: message.id, priority: BULL_PRIORITY[message.priority], ...(delay > 0 ? { delay } : {}) },
-        ),
-        'enqueue a message',
+  async claim(limit: number, now: Date, skipProviderIds: string[]): Promise<ClaimedMessage[]> {
+    const rows = await preparedQuery<Row>(
+      this.dataSource,
+      `WITH due AS (
+         SELECT d.id FROM (VALUES (0::smallint), (1::smallint), (2::smallint)) AS rank(value)
+         CROSS JOIN LATERAL (
+           SELECT m.id FROM message m
+           WHERE m.status = 'queued' AND m.priority_rank = rank.value AND m.not_before <= $2
+             AND m.provider_id <> ALL($3::uuid[])
+           ORDER BY m.not_before
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED
+         ) d
+         LIMIT $1
+       ),
+       claimed AS (
+         UPDATE message m SET status = 'sending', sending_at = now(), attempts = m.attempts + 1, updated_at = now()
+         FROM due WHERE m.id = due.id
+         RETURNING ${CLAIMED_COLUMNS}
+       )
+       SELECT claimed.*, contact.phone_number AS claim_recipient, contact.timezone AS claim_contact_timezone,
+              conversation.last_inbound_at AS claim_last_inbound_at,
+              (SELECT r.status FROM messaging_consent_record r
+               WHERE r.contact_id = claimed.contact_id AND r.channel = claimed.channel ORDER BY r.seq DESC LIMIT 1) AS claim_consent
+       FROM claimed
+       JOIN contact ON contact.id = claimed.contact_id
+       JOIN conversation ON conversation.id = claimed.conversation_id
+       ORDER BY claimed.priority_rank, claimed.not_before`,
+      [limit, now, skipProviderIds],
+    );
+    const messages = hydrate(this.dataSource, Message, rows);
+    return rows.map((row, i) => ({
+      message: messages[i],
+      recipient: row.claim_recipient as string,
+      contactTimezone: (row.claim_contact_timezone as string | null) ?? null,
+      consent: (row.claim_consent as ConsentState | null) ?? 'unknown',
+      lastInboundAt: (row.claim_last_inbound_at as Date | null) ?? null,
+    }));
+  }
+
+  /**
+   * Ends attempts as sent (vendor id, segments, cost) and releases the next part of each split text. Answers
+   * the ids recorded (an attempt superseded meanwhile is not) and whether a part was released.
+   */
+  async recordSent(outcomes: SentOutcome[], now: Date): Promise<{ recorded: string[]; released: boolean }> {
+    if (outcomes.length === 0) return { recorded: [], released: false };
+    const rows = outcomes.map((o) => ({ ...o, vendorMessageId: storableText(o.result.vendorMessageId) }));
+    const run = async (batch: (SentOutcome & { vendorMessageId: string | null })[]) => {
+      const recorded = await preparedQuery<{ id: string; released: number }>(
+        this.dataSource,
+        `WITH result AS (
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::numeric[], $6::text[])
+             AS r(id, attempt, vendor_message_id, segments, cost_amount, cost_currency)
+         ),
+         sent AS (
+           UPDATE message m SET status = 'sent', sent_at = now(), updated_at = now(), vendor_message_id = r.vendor_message_id,
+                  segments = coalesce(r.segments, m.segments), cost_amount = r.cost_amount, cost_currency = r.cost_currency,
+                  error_code = NULL, error_message = NULL
+           FROM result r
+           WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
+           RETURNING m.id, m.split_group_id, m.part_index
+         ),
+         released AS (
+           UPDATE message n SET not_before = $7, queued_at = $7, updated_at = now()
+           FROM sent s
+           WHERE s.split_group_id IS NOT NULL AND n.split_group_id = s.split_group_id AND n.part_index = s.part_index + 1
+             AND n.status = 'queued'
+           RETURNING n.id
+         )
+         SELECT sent.id, (SELECT count(*)::int FROM released) AS released FROM sent`,
+        [
+          batch.map((o) => o.id),
+          batch.map((o) => o.attempt),
+          batch.map((o) => o.vendorMessageId),
+          batch.map((o) => o.result.segments ?? null),
+          batch.map((o) => o.result.price?.amount ?? null),
+          batch.map((o) => o.result.price?.currency ?? null),
+          now,
+        ],
       );
-      return true;
+      return { recorded: recorded.map((r) => r.id), released: recorded.some((r) => r.released > 0) };
+    };
+    const result = { recorded: [] as string[], released: false };
+    const add = (part: { recorded: string[]; released: boolean }) => {
+      result.recorded.push(...part.recorded);
+      result.released ||= part.released;
+    };
+    try {
+      add(await run(rows));
     } catch (e) {
-      // During an outage RedisConnections has said so once; a line per message would drown it.
-      const level = this.redis.reachable ? 'warn' : 'debug';
-      this.logger[level]({ messageId: message.id, reason: e instanceof Error ? e.message : String(e) }, 'could not enqueue; the recovery sweep will');
-      return false;
+      if (isTransientDatabaseError(e)) throw e;
+      // The data refused the batch (a vendor id another message holds): each alone, so one costs only itself.
+      for (const row of rows) {
+        try {
+          add(await run([row]));
+        } catch (itemError) {
+          if (isTransientDatabaseError(itemError)) throw itemError;
+          // The vendor took the message; only its id could not be stored: keep the send, without the id.
+          this.logger.error({ messageId: row.id, err: itemError }, 'vendor message id not storable; recorded as sent without it');
+          add(await run([{ ...row, vendorMessageId: null }]));
+        }
+      }
     }
+    for (const o of outcomes.filter((outcome) => !result.recorded.includes(outcome.id))) {
+      // A later attempt took the claim over (this one outlived the stale-claim timeout): the vendor has the
+      // message from both, and the later attempt records its own id.
+      this.logger.warn({ messageId: o.id, attempt: o.attempt, vendorMessageId: o.result.vendorMessageId }, 'a superseded attempt reached the vendor');
+    }
+    return result;
+  }
+
+  /** Ends attempts as failed, and with each failed part the parts after it (a text with a hole helps nobody). */
+  async recordFailed(outcomes: FailedOutcome[]): Promise<string[]> {
+    if (outcomes.length === 0) return [];
+    const rows = await preparedQuery<{ id: string }>(
+      this.dataSource,
+      `WITH result AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS r(id, attempt, error_code, error_message)
+       ),
+       failed AS (
+         UPDATE message m SET status = 'failed', failed_at = now(), updated_at = now(), error_code = r.error_code, error_message = r.error_message
+         FROM result r
+         WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
+         RETURNING m.id, m.split_group_id, m.part_index, r.error_code, r.error_message
+       ),
+       later AS (
+         UPDATE message n SET status = 'failed', failed_at = now(), updated_at = now(), error_code = f.error_code, error_message = f.error_message
+         FROM failed f
+         WHERE f.split_group_id IS NOT NULL AND n.split_group_id = f.split_group_id AND n.part_index > f.part_index
+           AND n.status IN ('queued', 'sending')
+         RETURNING n.id
+       )
+       SELECT id FROM failed`,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.attempt),
+        outcomes.map((o) => o.errorCode),
+        outcomes.map((o) => storableText(o.errorMessage).slice(0, ERROR_MESSAGE_MAX_LENGTH)),
+      ],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** sending → queued, due at `notBefore`: a retry's backoff, quiet hours, or a rate limit spent. */
+  async requeue(outcomes: RequeuedOutcome[], now: Date): Promise<void> {
+    if (outcomes.length === 0) return;
+    await preparedQuery(
+      this.dataSource,
+      `UPDATE message m SET status = 'queued', queued_at = $7, not_before = r.not_before, updated_at = now(),
+              provider_attempts = r.provider_attempts, outcome_unknown = r.outcome_unknown,
+              attempts = CASE WHEN r.called THEN m.attempts ELSE m.attempts - 1 END
+       FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::bool[], $6::bool[])
+         AS r(id, attempt, not_before, provider_attempts, outcome_unknown, called)
+       WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt`,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.attempt),
+        outcomes.map((o) => o.notBefore),
+        outcomes.map((o) => o.providerAttempts),
+        outcomes.map((o) => o.outcomeUnknown),
+        outcomes.map((o) => o.called),
+        now,
+      ],
+    );
+  }
+
+  /**
+   * Failover: the message goes back to the queue on another provider, in that provider's conversation
+   * (opened when new), with what the gates worked out for it (template id, rendering). Answers false when
+   * the attempt was superseded meanwhile.
+   */
+  async moveToProvider(move: MoveToProvider, now: Date): Promise<boolean> {
+    for (let tries = 1; tries <= 2; tries += 1) {
+      const rows = await preparedQuery<{ id: string }>(
+        this.dataSource,
+        `WITH existing AS (
+           SELECT id FROM conversation WHERE tenant_id = $1 AND contact_id = $2 AND channel = $3 AND provider_id = $4
+         ),
+         opened AS (
+           INSERT INTO conversation (tenant_id, contact_id, channel, provider_id)
+           SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM existing)
+           ON CONFLICT ON CONSTRAINT conversation_identity_unique DO NOTHING
+           RETURNING id
+         ),
+         thread AS (SELECT id FROM existing UNION ALL SELECT id FROM opened)
+         UPDATE message m SET provider_id = $4, conversation_id = thread.id, status = 'queued', queued_at = $9, not_before = $9,
+                provider_attempts = 0, tried_provider_ids = $7::uuid[], template = $8::jsonb, text = coalesce($10, m.text),
+                updated_at = now()
+         FROM thread
+         WHERE m.id = $5 AND m.status = 'sending' AND m.attempts = $6
+         RETURNING m.id`,
+        [
+          move.tenantId,
+          move.contactId,
+          move.channel,
+          move.providerId,
+          move.id,
+          move.attempt,
+          move.triedProviderIds,
+          move.template ? JSON.stringify(move.template) : null,
+          now,
+          move.renderedText,
+        ],
+      );
+      if (rows.length > 0) return true;
+      // Nothing updated: a conversation opened concurrently (run again), or the attempt was superseded.
+    }
+    return false;
+  }
+
+  /**
+   * Claims gone stale (the worker died, maybe after the vendor took the message) go back to the queue, marked
+   * as of unknown outcome: never failed over, and failed as vendorTimeout where the tenant prefers that to a
+   * possible duplicate. Answers how many.
+   */
+  async releaseStale(now: Date, limit = 1000): Promise<number> {
+    const [row] = await preparedQuery<{ released: number }>(
+      this.dataSource,
+      `WITH stale AS (
+         SELECT id FROM message WHERE status = 'sending' AND sending_at < now() - make_interval(secs => $1)
+         ORDER BY sending_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ),
+       released AS (
+         UPDATE message m SET status = 'queued', queued_at = $3, not_before = $3, outcome_unknown = true, updated_at = now()
+         FROM stale WHERE m.id = stale.id
+         RETURNING m.id
+       )
+       SELECT (SELECT count(*)::int FROM released) AS released,
+              (SELECT pg_notify($4, '') FROM released LIMIT 1) AS notified`,
+      [CLAIM_STALE_MS / 1000, limit, now, this.channel],
+    );
+    return row.released;
   }
 }

@@ -1,39 +1,29 @@
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { Clock } from '../../../common/clock/clock';
 import { quietUntil } from '../../consent/quiet-hours';
-import { TenantSettingsService } from '../../consent/tenant-settings.service';
-import { Contact } from '../contact.entity';
-import { Conversation } from '../conversation.entity';
-import type { Message } from '../message.entity';
+import type { TenantSettings } from '../../consent/tenant-settings.service';
+import type { Channel } from '../../providers/provider-kind';
+import type { MessageType, Priority } from '../message.entity';
 import { sessionWindow } from '../session-window';
 
-/**
- * Holds non-urgent messages while it is night (the tenant's quiet hours) where the contact lives. `high`
- * priority, keyword acknowledgements and replies inside an open WhatsApp window (the customer is talking
- * to us right now) go at once.
- */
-@Injectable()
-export class QuietHoursPolicy {
-  constructor(
-    private readonly settings: TenantSettingsService,
-    @InjectRepository(Contact) private readonly contacts: Repository<Contact>,
-    @InjectRepository(Conversation) private readonly conversations: Repository<Conversation>,
-    private readonly clock: Clock,
-  ) {}
+/** What quiet hours look at, whether at accept (from the send's facts) or at dispatch (from the claim). */
+export interface QuietHoursSubject {
+  priority: Priority;
+  consentExempt: boolean;
+  channel: Channel;
+  type: MessageType;
+  /** When the customer last wrote in the message's conversation. */
+  lastInboundAt: Date | null;
+  /** The contact's zone; null uses the tenant's. */
+  contactTimezone: string | null;
+}
 
-  /** When the message may leave, or null for now. */
-  async releaseAt(message: Message): Promise<Date | null> {
-    if (message.direction !== 'outbound' || message.priority === 'high' || message.consentExempt) return null;
-    const { quietHours, timezone } = await this.settings.get(message.tenantId);
-    if (!quietHours) return null;
-    const now = this.clock.now();
-    if (message.channel === 'whatsapp' && message.type !== 'template') {
-      const conversation = await this.conversations.findOneBy({ id: message.conversationId });
-      if (conversation && sessionWindow(conversation.lastInboundAt, now).open) return null;
-    }
-    const contact = await this.contacts.findOneBy({ id: message.contactId });
-    return quietUntil(now, quietHours, contact?.timezone ?? timezone);
-  }
+/**
+ * Holds non-urgent messages while it is night (the tenant's quiet hours) where the contact lives: answers
+ * when the message may leave, or null for now. `high` priority, keyword acknowledgements and replies inside
+ * an open WhatsApp window (the customer is talking to us right now) go at once. Pure: settings are cached,
+ * the rest comes with the message.
+ */
+export function quietHoursRelease(subject: QuietHoursSubject, settings: Readonly<TenantSettings>, now: Date): Date | null {
+  if (subject.priority === 'high' || subject.consentExempt || !settings.quietHours) return null;
+  if (subject.channel === 'whatsapp' && subject.type !== 'template' && sessionWindow(subject.lastInboundAt, now).open) return null;
+  return quietUntil(now, settings.quietHours, subject.contactTimezone ?? settings.timezone);
 }

@@ -1,6 +1,9 @@
+import type { ConsentState } from '../../consent/consent-state.service';
+import type { TenantSettings } from '../../consent/tenant-settings.service';
 import type { ChannelProvider } from '../../providers/channel-provider.entity';
 import type { Channel } from '../../providers/provider-kind';
-import type { Contact } from '../contact.entity';
+import type { ParameterFormat, Placeholders } from '../../templates/message-template.entity';
+import type { TemplateComponent } from '../../providers/adapters/channel-adapter';
 import type { MessageMedia, MessageTemplate, Priority } from '../message.entity';
 
 export type SendContent =
@@ -8,12 +11,20 @@ export type SendContent =
   | { type: 'template'; template: MessageTemplate }
   | { type: 'media'; media: MessageMedia };
 
+/** The recipient of a send: a stored contact, or a new number (stored with the message, once accepted). */
+export interface SendRecipient {
+  /** Null for a number Parley has no contact for yet. */
+  id: string | null;
+  /** E.164. */
+  phoneNumber: string;
+  /** IANA zone for quiet hours; null uses the tenant's. */
+  timezone: string | null;
+}
+
 /** What a send is about, as the gates see it. */
 export interface SendContext {
   tenantId: string;
-  contact: Contact;
-  /** The contact is not stored yet (a send to a new number): the writer stores it with the message, once accepted. */
-  contactIsNew?: boolean;
+  contact: SendRecipient;
   channel: Channel;
   content: SendContent;
   priority: Priority;
@@ -22,15 +33,39 @@ export interface SendContext {
    * whose session window is open, or that hold the approved template); a gate that empties it refuses.
    */
   candidates: ChannelProvider[];
+  /** The tenant's settings (cached). */
+  settings: Readonly<TenantSettings>;
   /** Set by the template gate: the text the customer will see. */
   renderedText?: string;
   /** Set by the template gate: the vendor's template id, where a vendor sends by id. */
   vendorTemplateId?: string;
   /** Acknowledgements of a keyword (STOP/START) are sent whatever the consent state, once. */
   bypassConsent?: boolean;
-  /** Set by the opt-out gate, so the opt-in gate reads the ledger once. */
-  consentState?: 'opted_in' | 'opted_out' | 'unknown';
   now: Date;
+}
+
+/** A template of the requested name and language on one candidate provider. */
+export interface TemplateFact {
+  providerId: string;
+  /** Upper case, as the vendor says (APPROVED, PENDING, …). */
+  status: string;
+  parameterFormat: ParameterFormat;
+  placeholders: Placeholders;
+  components: TemplateComponent[];
+  vendorTemplateId: string | null;
+}
+
+/**
+ * What the gates need from the database, read in one statement before they run (SendFactsLoader). Gates are
+ * pure functions of the context and these facts; a new gate that needs more adds a source to the loader.
+ */
+export interface SendFacts {
+  /** The newest consent record's state for the contact on the channel. */
+  consent: ConsentState;
+  /** The contact's conversations on the channel: when the customer last wrote, by provider id. */
+  lastInboundAt: Map<string, Date | null>;
+  /** Templates matching the send's name and language on the candidates (template sends only; not deleted). */
+  templates: TemplateFact[];
 }
 
 /**
@@ -39,7 +74,7 @@ export interface SendContext {
  */
 export interface SendGate {
   readonly name: string;
-  check(context: SendContext): Promise<void>;
+  check(context: SendContext, facts: SendFacts): void;
 }
 
 export function isFreeForm(content: SendContent): boolean {

@@ -3,12 +3,13 @@ import { DomainError } from '../../../common/errors/domain-error';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { OptInGate, OptOutGate } from '../../consent/consent.gates';
 import { TemplateGate } from '../../templates/template.gate';
-import type { SendContext, SendGate } from './send-gate';
+import type { SendContext, SendFacts, SendGate } from './send-gate';
 import { SessionWindowGate } from './session-window.gate';
 
 /**
  * The send path's checks in the contract's order of refusals: provider, opt-out, session window, opt-in,
- * template, tier, budget. The first refusal wins and nothing is queued.
+ * template (then tier and budget, when they come). The first refusal wins and nothing is queued. Every gate
+ * decides in memory from the context and the facts read before them (SendFactsLoader): no SQL here.
  */
 @Injectable()
 export class SendGates {
@@ -18,10 +19,10 @@ export class SendGates {
     this.gates = [optOut, sessionWindow, optIn, template];
   }
 
-  async check(context: SendContext): Promise<void> {
+  check(context: SendContext, facts: SendFacts): void {
     if (context.candidates.length === 0) {
       throw new DomainError(ErrorCode.NoActiveProvider, `No active ${context.channel} provider can send this message.`);
     }
-    for (const gate of this.gates) await gate.check(context);
+    for (const gate of this.gates) gate.check(context, facts);
   }
 }

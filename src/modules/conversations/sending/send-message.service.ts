@@ -3,22 +3,26 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../../common/clock/clock';
-import { ConflictError, DomainError, ValidationFailedError } from '../../../common/errors/domain-error';
+import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../../../common/errors/domain-error';
 import { normalizePhoneNumber } from '../../../common/phone/phone-number';
 import { isUniqueViolation } from '../../../database/postgres-errors';
+import { TenantSettingsService } from '../../consent/tenant-settings.service';
 import { ProviderSelector } from '../../providers/provider-selector.service';
-import { ContactsService } from '../contacts.service';
 import { ConversationsService } from '../conversations.service';
 import type { SendMessageDto } from '../dto/message.dto';
 import { Message } from '../message.entity';
 import { OutboundWriter } from './outbound-writer';
+import { SendFactsLoader } from './send-facts';
 import type { SendContent, SendContext } from './send-gate';
 import { SendGates } from './send-gates';
 import { characterCount, SMS_MAX_CHARACTERS } from './sms-segments';
 
 /**
- * `POST /api/v1/messages`: validate, honour the Idempotency-Key, resolve contact and providers, run the
- * gates in the contract's order, then queue. Nothing reaches a vendor from here.
+ * `POST /api/v1/messages`: validate, then two statements at most. The first reads what the gates need (the
+ * contact, its consent, its windows, the templates, an earlier message with the same Idempotency-Key);
+ * providers and settings come from their caches; the gates decide in memory in the contract's order; the
+ * second statement stores the message (and a new contact, and the conversation when new). Nothing reaches a
+ * vendor from here, and nothing here waits for Redis.
  */
 @Injectable()
 export class SendMessageService {
@@ -26,47 +30,53 @@ export class SendMessageService {
 
   constructor(
     @InjectRepository(Message) private readonly messages: Repository<Message>,
-    private readonly contacts: ContactsService,
     private readonly selector: ProviderSelector,
+    private readonly settings: TenantSettingsService,
+    private readonly facts: SendFactsLoader,
     private readonly gates: SendGates,
     private readonly writer: OutboundWriter,
     private readonly conversations: ConversationsService,
     private readonly clock: Clock,
   ) {}
 
-
   async send(tenantId: string, dto: SendMessageDto, idempotencyKey?: string): Promise<Message> {
     const content = contentOf(dto);
     const requestHash = idempotencyKey ? hashRequest(dto) : undefined;
-    if (idempotencyKey) {
-      const earlier = await this.replay(tenantId, idempotencyKey, requestHash!);
-      if (earlier) return earlier;
-    }
+    const phoneNumber = dto.to === undefined ? undefined : normalizePhoneNumber(dto.to, 'to');
+    const [settings, candidates] = await Promise.all([this.settings.get(tenantId), this.selector.selectProviders(tenantId, dto.channel, dto.providerId)]);
+    const loaded = await this.facts.load({
+      tenantId,
+      contactId: dto.contactId,
+      phoneNumber,
+      channel: dto.channel,
+      providerIds: candidates.map((p) => p.id),
+      content,
+      idempotencyKey,
+    });
+    if (loaded.earlier) return this.replay(loaded.earlier, requestHash!, idempotencyKey!);
+    if (dto.contactId !== undefined && !loaded.contact) throw new NotFoundError('Contact');
 
     // A refused send to a new number must leave nothing behind: its contact is stored only with the message.
-    const { contact, stored } = dto.contactId
-      ? { contact: await this.contacts.get(tenantId, dto.contactId), stored: true }
-      : await this.contacts.findOrPrepare(tenantId, normalizePhoneNumber(dto.to!, 'to'));
     const context: SendContext = {
       tenantId,
-      contact,
-      contactIsNew: !stored,
+      contact: loaded.contact ?? { id: null, phoneNumber: phoneNumber!, timezone: null },
       channel: dto.channel,
       content,
       priority: dto.priority ?? 'normal',
-      candidates: await this.selector.selectProviders(tenantId, dto.channel, dto.providerId),
+      candidates,
+      settings,
       now: this.clock.now(),
     };
-    await this.gates.check(context);
+    this.gates.check(context, loaded.facts);
 
     try {
-      const [first] = await this.writer.write(context, { idempotencyKey, requestHash, providerPinned: Boolean(dto.providerId) });
+      const [first] = await this.writer.write(context, loaded.facts, { idempotencyKey, requestHash, providerPinned: Boolean(dto.providerId) });
       return first;
     } catch (e) {
       // A concurrent request with the same key won the unique index: answer as its replay.
       if (idempotencyKey && isUniqueViolation(e, 'message_idempotency_unique')) {
-        const earlier = await this.replay(tenantId, idempotencyKey, requestHash!);
-        if (earlier) return earlier;
+        const earlier = await this.messages.findOneBy({ tenantId, idempotencyKey });
+        if (earlier) return this.replay(earlier, requestHash!, idempotencyKey);
       }
       throw e;
     }
@@ -78,34 +88,47 @@ export class SendMessageService {
    */
   async sendAcknowledgement(tenantId: string, conversationId: string, text: string): Promise<Message | null> {
     const conversation = await this.conversations.get(tenantId, conversationId);
+    const content: SendContent = { type: 'text', text };
+    const [settings, candidates] = await Promise.all([
+      this.settings.get(tenantId),
+      this.selector.selectProviders(tenantId, conversation.channel, conversation.providerId),
+    ]);
+    const loaded = await this.facts.load({
+      tenantId,
+      contactId: conversation.contactId,
+      channel: conversation.channel,
+      providerIds: candidates.map((p) => p.id),
+      content,
+    });
+    if (!loaded.contact) return null;
     const context: SendContext = {
       tenantId,
-      contact: await this.contacts.get(tenantId, conversation.contactId),
+      contact: loaded.contact,
       channel: conversation.channel,
-      content: { type: 'text', text },
+      content,
       priority: 'high',
-      candidates: await this.selector.selectProviders(tenantId, conversation.channel, conversation.providerId),
+      candidates,
+      settings,
       bypassConsent: true,
       now: this.clock.now(),
     };
     try {
-      await this.gates.check(context);
+      this.gates.check(context, loaded.facts);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       this.logger.warn({ conversationId, refusal: e.code }, 'keyword acknowledgement not sent');
       return null;
     }
-    const [first] = await this.writer.write(context, { providerPinned: true });
+    const [first] = await this.writer.write(context, loaded.facts, { providerPinned: true });
     return first;
   }
 
-  private async replay(tenantId: string, idempotencyKey: string, requestHash: string): Promise<Message | null> {
-    const earlier = await this.messages.findOneBy({ tenantId, idempotencyKey });
-    if (!earlier) return null;
+  /** The earlier message of the same Idempotency-Key: the same body gets it back, another body a conflict. */
+  private async replay(earlier: { id: string; requestHash: string | null } | Message, requestHash: string, idempotencyKey: string): Promise<Message> {
     if (earlier.requestHash !== requestHash) {
       throw new ConflictError('This Idempotency-Key was used with a different request.', { idempotencyKey });
     }
-    return earlier;
+    return earlier instanceof Message ? earlier : this.messages.findOneByOrFail({ id: earlier.id });
   }
 }
 

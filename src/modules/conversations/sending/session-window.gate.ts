@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
 import { DomainError } from '../../../common/errors/domain-error';
 import { ErrorCode } from '../../../common/errors/error-code';
-import { Conversation } from '../conversation.entity';
 import { sessionWindow } from '../session-window';
-import { isFreeForm, type SendContext, type SendGate } from './send-gate';
+import { isFreeForm, type SendContext, type SendFacts, type SendGate } from './send-gate';
 
 /**
  * WhatsApp accepts free-form and media messages only within 24 h of the customer's last message on the
@@ -15,12 +12,9 @@ import { isFreeForm, type SendContext, type SendGate } from './send-gate';
 export class SessionWindowGate implements SendGate {
   readonly name = 'sessionWindow';
 
-  constructor(@InjectRepository(Conversation) private readonly conversations: Repository<Conversation>) {}
-
-  async check(context: SendContext): Promise<void> {
+  check(context: SendContext, facts: SendFacts): void {
     if (context.channel !== 'whatsapp' || !isFreeForm(context.content)) return;
-    const open = await this.openProviderIds(context);
-    const candidates = context.candidates.filter((p) => open.has(p.id));
+    const candidates = context.candidates.filter((p) => sessionWindow(facts.lastInboundAt.get(p.id) ?? null, context.now).open);
     if (candidates.length === 0) {
       throw new DomainError(
         ErrorCode.SessionWindowExpired,
@@ -28,16 +22,5 @@ export class SessionWindowGate implements SendGate {
       );
     }
     context.candidates = candidates;
-  }
-
-  /** Providers through which this contact's WhatsApp window is open right now. */
-  async openProviderIds(context: Pick<SendContext, 'contact' | 'candidates' | 'now'>): Promise<Set<string>> {
-    if (context.candidates.length === 0) return new Set();
-    const conversations = await this.conversations.findBy({
-      contactId: context.contact.id,
-      channel: 'whatsapp',
-      providerId: In(context.candidates.map((p) => p.id)),
-    });
-    return new Set(conversations.filter((c) => sessionWindow(c.lastInboundAt, context.now).open).map((c) => c.providerId));
   }
 }

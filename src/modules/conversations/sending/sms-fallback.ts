@@ -1,13 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { Clock } from '../../../common/clock/clock';
 import { DomainError } from '../../../common/errors/domain-error';
+import { TenantSettingsService } from '../../consent/tenant-settings.service';
 import { ProviderSelector } from '../../providers/provider-selector.service';
-import { Contact } from '../contact.entity';
 import type { Message } from '../message.entity';
 import { OutboundWriter } from './outbound-writer';
-import type { SendContext } from './send-gate';
+import { SendFactsLoader } from './send-facts';
+import type { SendContent, SendContext } from './send-gate';
 import { SendGates } from './send-gates';
 import { characterCount, SMS_MAX_CHARACTERS } from './sms-segments';
 
@@ -20,8 +19,9 @@ export class SmsFallback {
   private readonly logger = new Logger(SmsFallback.name);
 
   constructor(
-    @InjectRepository(Contact) private readonly contacts: Repository<Contact>,
     private readonly selector: ProviderSelector,
+    private readonly settings: TenantSettingsService,
+    private readonly facts: SendFactsLoader,
     private readonly gates: SendGates,
     private readonly writer: OutboundWriter,
     private readonly clock: Clock,
@@ -33,23 +33,35 @@ export class SmsFallback {
       this.logger.log({ messageId: original.id }, 'no SMS fallback: nothing that fits an SMS');
       return null;
     }
+    const content: SendContent = { type: 'text', text };
+    const [settings, candidates] = await Promise.all([this.settings.get(original.tenantId), this.selector.selectProviders(original.tenantId, 'sms')]);
+    const loaded = await this.facts.load({
+      tenantId: original.tenantId,
+      contactId: original.contactId,
+      channel: 'sms',
+      providerIds: candidates.map((p) => p.id),
+      content,
+    });
+    // Erased since the WhatsApp message was sent: nobody to write to.
+    if (!loaded.contact) return null;
     const context: SendContext = {
       tenantId: original.tenantId,
-      contact: await this.contacts.findOneByOrFail({ id: original.contactId }),
+      contact: loaded.contact,
       channel: 'sms',
-      content: { type: 'text', text },
+      content,
       priority: original.priority,
-      candidates: await this.selector.selectProviders(original.tenantId, 'sms'),
+      candidates,
+      settings,
       now: this.clock.now(),
     };
     try {
-      await this.gates.check(context);
+      this.gates.check(context, loaded.facts);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       this.logger.log({ messageId: original.id, refusal: e.code }, 'no SMS fallback');
       return null;
     }
-    const [fallback] = await this.writer.write(context, { fallbackForMessageId: original.id });
+    const [fallback] = await this.writer.write(context, loaded.facts, { fallbackForMessageId: original.id });
     this.logger.log({ messageId: original.id, fallbackId: fallback.id }, 'falling back to SMS');
     return fallback;
   }

@@ -1,25 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AdvisoryLock } from '../../../common/locking/advisory-lock';
 import { MessageStatusService } from '../../conversations/message-status.service';
-import { WebhookProcessorService } from '../webhook-processor.service';
+import { BATCH_SIZE, WebhookProcessorService } from '../webhook-processor.service';
 
-const BATCH = 100;
 /** Leaves room before the next tick. */
 const TIME_BUDGET_MS = 50_000;
 
 /**
- * The safety net behind the queue: every minute, one instance drains every event that is still pending
- * (its job was lost or the workers were down) or failed and due for another attempt.
+ * The safety net behind the pump: every minute, one instance drains every event that is still pending
+ * (no pump was running, or its notification was lost) or failed and due for another attempt, with the
+ * pump's own batches. Claims skip what a pump holds, and an empty claim ends the run.
  */
 @Injectable()
 export class WebhookProcessorJob {
   private readonly logger = new Logger(WebhookProcessorJob.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly processor: WebhookProcessorService,
     private readonly statuses: MessageStatusService,
     private readonly lock: AdvisoryLock,
@@ -31,25 +28,18 @@ export class WebhookProcessorJob {
     return outcome.ran ? outcome.result : 0;
   }
 
+  /** Returns the number of events processed. */
   async drain(): Promise<number> {
     const started = Date.now();
     let processed = 0;
-    const seen = new Set<string>();
     while (Date.now() - started < TIME_BUDGET_MS) {
-      const due = await this.dataSource.query<{ id: string }[]>(
-        `SELECT id FROM webhook_event WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
-         ORDER BY received_at LIMIT $1`,
-        [BATCH],
-      );
-      const fresh = due.filter(({ id }) => !seen.has(id));
-      if (fresh.length === 0) break;
-      for (const { id } of fresh) {
-        seen.add(id);
-        if ((await this.processor.process(id)) === 'processed') processed += 1;
-      }
+      const batch = await this.processor.processBatch({ due: BATCH_SIZE });
+      processed += batch.processed;
+      // A failed event is not due again before its backoff: a full batch means there may be more.
+      if (batch.claimed < BATCH_SIZE || batch.databaseFailed) break;
     }
     await this.statuses.applyParked();
-    if (processed > 0) this.logger.log({ processed }, 'processed webhook events the queue had not');
+    if (processed > 0) this.logger.log({ processed }, 'processed webhook events no pump had taken');
     return processed;
   }
 }

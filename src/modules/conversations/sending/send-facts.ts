@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { preparedQuery } from '../../../database/prepared-query';
+import type { ConsentState } from '../../consent/consent-state.service';
+import type { Channel } from '../../providers/provider-kind';
+import { DELETED } from '../../templates/templates.service';
+import type { SendContent, SendFacts, SendRecipient, TemplateFact } from './send-gate';
+
+export interface SendFactsRequest {
+  tenantId: string;
+  /** The recipient by id … */
+  contactId?: string;
+  /** … or by E.164 number. */
+  phoneNumber?: string;
+  channel: Channel;
+  /** The candidate providers (from the provider cache). */
+  providerIds: string[];
+  content: SendContent;
+  /** When given, the earlier message sent with this key is read too. */
+  idempotencyKey?: string;
+}
+
+export interface LoadedSendFacts {
+  /** The stored contact, or null when none matches (a new number, or an id that is not the tenant's). */
+  contact: SendRecipient | null;
+  /** The message an earlier request with the same Idempotency-Key created. */
+  earlier: { id: string; requestHash: string | null } | null;
+  facts: SendFacts;
+}
+
+type Row = Record<string, unknown>;
+/** Adds a parameter to the statement and answers its placeholder (`$3`). */
+type Param = (value: unknown) => string;
+
+/**
+ * One part of the facts statement: SQL expressions (each a scalar subquery) over `contact`, the recipient's
+ * row (NULL for a new number), and how to read them. Later gates (tier, budget) add a source here rather than
+ * a round trip of their own.
+ */
+export interface SendFactSource {
+  columns(request: SendFactsRequest, param: Param): Record<string, string>;
+  read(row: Row, facts: SendFacts): void;
+}
+
+/** The newest consent record of the contact on the channel decides. */
+const consentSource: SendFactSource = {
+  columns: (request, param) => ({
+    consent: `(SELECT r.status FROM messaging_consent_record r
+               WHERE r.contact_id = contact.id AND r.channel = ${param(request.channel)} ORDER BY r.seq DESC LIMIT 1)`,
+  }),
+  read: (row, facts) => {
+    facts.consent = (row.consent as ConsentState | null) ?? 'unknown';
+  },
+};
+
+/** When the customer last wrote through each WhatsApp provider (the session window; quiet hours exempt replies). */
+const conversationsSource: SendFactSource = {
+  columns: (request, param): Record<string, string> =>
+    request.channel !== 'whatsapp'
+      ? {}
+      : {
+          conversations: `(SELECT json_agg(json_build_object('providerId', v.provider_id, 'lastInboundAt', v.last_inbound_at))
+                           FROM conversation v WHERE v.contact_id = contact.id AND v.channel = ${param(request.channel)})`,
+        },
+  read: (row, facts) => {
+    const conversations = (row.conversations as { providerId: string; lastInboundAt: string | null }[] | null | undefined) ?? [];
+    facts.lastInboundAt = new Map(conversations.map((c) => [c.providerId, c.lastInboundAt ? new Date(c.lastInboundAt) : null]));
+  },
+};
+
+/** The templates of the send's name and language on the candidate providers. */
+const templatesSource: SendFactSource = {
+  columns: (request, param): Record<string, string> => {
+    if (request.content.type !== 'template' || request.providerIds.length === 0) return {};
+    const { name, language } = request.content.template;
+    return {
+      templates: `(SELECT json_agg(json_build_object('providerId', t.provider_id, 'status', t.status, 'parameterFormat', t.parameter_format,
+                          'placeholders', t.placeholders, 'components', t.components, 'vendorTemplateId', t.vendor_template_id))
+                   FROM message_template t
+                   WHERE t.tenant_id = ${param(request.tenantId)} AND t.provider_id = ANY(${param(request.providerIds)}::uuid[])
+                     AND t.name = ${param(name)} AND t.language = ${param(language)} AND t.status <> ${param(DELETED)})`,
+    };
+  },
+  read: (row, facts) => {
+    facts.templates = (row.templates as TemplateFact[] | null | undefined) ?? [];
+  },
+};
+
+/**
+ * Reads, in one statement, everything the send gates need about a recipient: the contact (by id or number),
+ * its consent state on the channel, its conversations' windows, the matching templates, and the message of
+ * an earlier request with the same Idempotency-Key. Providers and settings come from their caches.
+ */
+@Injectable()
+export class SendFactsLoader {
+  private readonly sources: SendFactSource[] = [consentSource, conversationsSource, templatesSource];
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async load(request: SendFactsRequest): Promise<LoadedSendFacts> {
+    const params: unknown[] = [];
+    const param: Param = (value) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const match =
+      request.contactId !== undefined
+        ? `contact.id = ${param(request.contactId)}::uuid`
+        : `contact.phone_number = ${param(request.phoneNumber)}`;
+    const columns: Record<string, string> = {
+      contact_id: 'contact.id',
+      contact_phone_number: 'contact.phone_number',
+      contact_timezone: 'contact.timezone',
+    };
+    for (const source of this.sources) Object.assign(columns, source.columns(request, param));
+    if (request.idempotencyKey !== undefined) {
+      columns.earlier = `(SELECT json_build_object('id', m.id, 'requestHash', m.request_hash) FROM message m
+                          WHERE m.tenant_id = ${param(request.tenantId)} AND m.idempotency_key = ${param(request.idempotencyKey)})`;
+    }
+    const select = Object.entries(columns)
+      .map(([alias, sql]) => `${sql} AS ${alias}`)
+      .join(',\n');
+    const [row] = await preparedQuery<Row>(
+      this.dataSource,
+      `SELECT ${select}
+       FROM (SELECT 1) AS one
+       LEFT JOIN contact ON contact.tenant_id = ${param(request.tenantId)} AND ${match}`,
+      params,
+    );
+    const facts: SendFacts = { consent: 'unknown', lastInboundAt: new Map(), templates: [] };
+    for (const source of this.sources) source.read(row, facts);
+    return {
+      contact: row.contact_id
+        ? { id: row.contact_id as string, phoneNumber: row.contact_phone_number as string, timezone: (row.contact_timezone as string | null) ?? null }
+        : null,
+      earlier: (row.earlier as LoadedSendFacts['earlier'] | undefined) ?? null,
+      facts,
+    };
+  }
+}
