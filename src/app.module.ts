@@ -9,6 +9,7 @@ import { CacheModule } from './common/cache/cache.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { HealthModule } from './common/health/health.module';
+import { JobsModule } from './common/jobs/jobs.module';
 import { loggerOptions } from './common/logging/logger-options';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { RedisConnections } from './common/redis/redis-connections';
@@ -17,21 +18,32 @@ import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { BudgetsWorkerModule } from './modules/budgets/budgets-worker.module';
+import { BudgetsJobsModule } from './modules/budgets/jobs/budgets-jobs.module';
+import { BudgetsModule } from './modules/budgets/budgets.module';
+import { ConversationsJobsModule } from './modules/conversations/conversations-jobs.module';
 import { ConversationsWorkerModule } from './modules/conversations/conversations-worker.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 import { TemplatesWorkerModule } from './modules/templates/templates-worker.module';
 import { TemplatesModule } from './modules/templates/templates.module';
+import { WebhooksJobsModule } from './modules/webhooks/webhooks-jobs.module';
 import { WebhooksWorkerModule } from './modules/webhooks/webhooks-worker.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
 /** Modules with controllers and services: every role loads them (api serves them, workers call their services). */
-const FEATURE_MODULES: Imports = [ProvidersModule, TemplatesModule, ConversationsModule, WebhooksModule];
+const FEATURE_MODULES: Imports = [ProvidersModule, BudgetsModule, TemplatesModule, ConversationsModule, WebhooksModule];
 
-/** Queue processors and crons: only processes with APP_ROLE worker or all load them. */
-const WORKER_MODULES: Imports = [ConversationsWorkerModule, WebhooksWorkerModule, TemplatesWorkerModule];
+/** Queue processors and pumps: only processes with APP_ROLE worker or all load them. */
+const WORKER_MODULES: Imports = [ConversationsWorkerModule, WebhooksWorkerModule, BudgetsWorkerModule];
+
+/**
+ * The scheduled jobs (@ScheduledJob providers): worker and all processes tick them; the CLI's `job:list` and
+ * `job:run` load them without ticking and without the pumps of WORKER_MODULES.
+ */
+const JOB_MODULES: Imports = [ConversationsJobsModule, WebhooksJobsModule, TemplatesWorkerModule, BudgetsJobsModule];
 
 /** Infrastructure every process needs: config, logs, database, Redis, queues. */
 export function infrastructureModules(config: AppConfig): Imports {
@@ -60,9 +72,17 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         ...FEATURE_MODULES,
-        ...(config.runsWorkers ? [ScheduleModule.forRoot(), ...WORKER_MODULES] : []),
+        ...(config.runsWorkers ? [ScheduleModule.forRoot(), JobsModule.forRoot({ tick: true }), ...JOB_MODULES, ...WORKER_MODULES] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+
+  /** What the CLI's job commands need: the jobs and their services; no HTTP, no crons ticking, no pumps. */
+  static forJobCommands(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...infrastructureModules(config), AuthModule, ...FEATURE_MODULES, JobsModule.forRoot({ tick: false }), ...JOB_MODULES],
     };
   }
 }

@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
+import { AppModule } from './app.module';
 import { TokenModule } from './auth/auth.module';
 import { ROLES, type Role } from './auth/principal';
 import { DEFAULT_TOKEN_TTL, TokenService } from './auth/token.service';
 import { AuditModule } from './common/audit/audit.module';
 import { checkDependencies } from './common/health/dependency-check';
+import { JobCommands, UnknownJobError } from './common/jobs/job-commands.service';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { TenantService } from './common/tenancy/tenant.service';
 import { AppConfig, loadConfig } from './config/app-config';
@@ -17,6 +19,8 @@ import { prepareDatabase } from './database/prepare-database';
 const USAGE = `Usage:
   cli tenant:create --name <name> [--ttl 8h]
   cli token:create --tenant <uuid> --role agent|admin --sub <id> [--ttl 8h]
+  cli job:list
+  cli job:run <name>
   cli health`;
 
 /** Thrown to end with exit status 1 after printing the result (a failed health check). */
@@ -28,6 +32,13 @@ class Unhealthy extends Error {
 
 class UsageError extends Error {}
 
+/** Thrown to end with exit status 1 after printing the result (a job whose body failed). */
+class JobFailed extends Error {
+  constructor(readonly result: unknown) {
+    super('job failed');
+  }
+}
+
 function cliModule(config: AppConfig) {
   @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, TenancyModule, TokenModule] })
   class CliModule {}
@@ -36,8 +47,9 @@ function cliModule(config: AppConfig) {
 
 async function run(argv: string[]): Promise<unknown> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: command === 'job:run',
     options: {
       name: { type: 'string' },
       tenant: { type: 'string' },
@@ -53,6 +65,7 @@ async function run(argv: string[]): Promise<unknown> {
     if (report.status !== 'ok') throw new Unhealthy(report);
     return report;
   }
+  if (command === 'job:list' || command === 'job:run') return runJobCommand(command, positionals[0]);
   if (command !== 'tenant:create' && command !== 'token:create') throw new UsageError(USAGE);
   if (!/^\d+[smhdwy]?$/.test(values.ttl)) throw new UsageError('--ttl must look like 3600, 30m, 8h or 7d');
   const ttl = /^\d+$/.test(values.ttl) ? Number(values.ttl) : values.ttl;
@@ -81,15 +94,43 @@ async function run(argv: string[]): Promise<unknown> {
   }
 }
 
+/**
+ * `job:list` and `job:run`: an application context with the jobs and the services they use, but no HTTP, no
+ * ticking crons and no pumps (see AppModule.forJobCommands), so that it does only what was asked and exits.
+ */
+async function runJobCommand(command: 'job:list' | 'job:run', name: string | undefined): Promise<unknown> {
+  const config = loadConfig();
+  await prepareDatabase(config.databaseUrl);
+  const app = await NestFactory.createApplicationContext(AppModule.forJobCommands(config), { logger: ['error'] });
+  try {
+    const jobs = app.get(JobCommands);
+    if (command === 'job:list') return { jobs: await jobs.list() };
+    try {
+      return await jobs.run(name);
+    } catch (e) {
+      if (e instanceof UnknownJobError) throw e;
+      throw new JobFailed({ job: name, outcome: 'failed', error: e instanceof Error ? e.message : String(e) });
+    }
+  } finally {
+    await app.close();
+  }
+}
+
 // Exactly one JSON document on stdout; everything else goes to stderr.
 run(process.argv.slice(2)).then(
   (result) => {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   },
   (e: unknown) => {
-    if (e instanceof Unhealthy) {
+    if (e instanceof Unhealthy || e instanceof JobFailed) {
       process.stdout.write(`${JSON.stringify(e.result)}\n`);
       process.exitCode = 1;
+      return;
+    }
+    if (e instanceof UnknownJobError) {
+      process.stdout.write(`${JSON.stringify({ error: { code: 'unknownJob', message: e.message, details: { jobs: e.jobs } } })}\n`);
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = 2;
       return;
     }
     const message = e instanceof Error ? e.message : String(e);

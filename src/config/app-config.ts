@@ -72,6 +72,11 @@ class EnvironmentVariables {
 
   @IsIn(['true', 'false'])
   ALLOW_PRIVATE_VENDOR_URLS: string = 'false';
+
+  // Set by the operator (not by tenants), so any http(s) URL is taken, private addresses included.
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  ALERT_WEBHOOK_URL?: string;
 }
 
 const VARIABLES = [
@@ -88,6 +93,7 @@ const VARIABLES = [
   'LOG_LEVEL',
   'SANDBOX_ENABLED',
   'ALLOW_PRIVATE_VENDOR_URLS',
+  'ALERT_WEBHOOK_URL',
 ] as const;
 
 export class AppConfig {
@@ -109,6 +115,8 @@ export class AppConfig {
    * addresses: for tests and private deployments only, since tenant admins choose those URLs.
    */
   readonly allowPrivateVendorUrls!: boolean;
+  /** Budget alerts and admin notices are POSTed here as `{text, notification}`; null: not sent anywhere. */
+  readonly alertWebhookUrl!: string | null;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -161,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: raw.LOG_LEVEL,
     sandboxEnabled: raw.SANDBOX_ENABLED === undefined ? !production : raw.SANDBOX_ENABLED === 'true',
     allowPrivateVendorUrls: raw.ALLOW_PRIVATE_VENDOR_URLS === 'true',
+    alertWebhookUrl: raw.ALERT_WEBHOOK_URL ?? null,
   } as AppConfig);
 }

@@ -10,8 +10,8 @@ const TWILIO = {
   credentials: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'tok_live_f00dfeedcafe' },
 };
 const PROVIDER_KEYS = [
-  'active', 'allowedNumbers', 'channel', 'createdAt', 'hasCredentials', 'id', 'kind', 'name', 'phoneNumber', 'priority',
-  'rateLimitPerSecond', 'updatedAt', 'vendor', 'webhookUrl',
+  'active', 'allowedNumbers', 'channel', 'createdAt', 'hasCredentials', 'id', 'kind', 'messagingTierLimit', 'name', 'phoneNumber',
+  'priority', 'rateLimitPerSecond', 'updatedAt', 'vendor', 'webhookUrl',
 ];
 
 describe('admin providers API', () => {

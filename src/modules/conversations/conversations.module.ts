@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BudgetsModule } from '../budgets/budgets.module';
 import { ConsentModule } from '../consent/consent.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersModule } from '../providers/providers.module';
@@ -16,6 +17,7 @@ import { InboundMessageService } from './inbound-message.service';
 import { MessageStatusService } from './message-status.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { MessagingTierGate } from './sending/messaging-tier.gate';
 import { OutboundQueue } from './sending/outbound-queue';
 import { OutboundSignal } from './sending/outbound-signal';
 import { OutboundWriter } from './sending/outbound-writer';
@@ -28,6 +30,7 @@ import { SessionWindowGate } from './sending/session-window.gate';
   imports: [
     TypeOrmModule.forFeature([Contact, Conversation, Message, ChannelProvider]),
     ProvidersModule,
+    BudgetsModule,
     ConsentModule,
     TemplatesModule,
   ],
@@ -40,6 +43,7 @@ import { SessionWindowGate } from './sending/session-window.gate';
     MessageStatusService,
     InboundMessageService,
     SessionWindowGate,
+    MessagingTierGate,
     SendGates,
     SendFactsLoader,
     OutboundQueue,

@@ -1,8 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { BudgetSettlement } from '../budgets/budget-reservations';
+import { type CapturedCost, CostCapture, type CostedMessage, type CurrentCost, type ReportedPricing } from '../budgets/cost/cost-capture';
+import { CostSettlement } from '../budgets/cost/cost-settlement';
+import { normalizeNullableDecimal, subtractDecimal } from '../budgets/cost/money';
 import type { StatusUpdateEvent } from '../providers/adapters/channel-adapter';
-import type { MessagePricing, MessageStatus } from './message.entity';
+import type { CostSource, Message, MessagePricing, MessageStatus } from './message.entity';
 import { type DeliveryState, progress } from './status-progression';
 
 interface DeliveryRow {
@@ -14,6 +18,18 @@ interface DeliveryRow {
   delivered_at: Date | null;
   read_at: Date | null;
   failed_at: Date | null;
+  // What pricing a message needs (CostCapture).
+  tenant_id: string;
+  channel: Message['channel'];
+  type: Message['type'];
+  template: Message['template'];
+  segments: number | null;
+  recipient: string;
+  cost_amount: string | null;
+  cost_currency: string | null;
+  cost_source: CostSource | null;
+  budget_reserved_at: Date | null;
+  budget_reserved_eur: string | null;
 }
 
 /** A status update as stored while its message is not known yet (dates as ISO strings). */
@@ -49,24 +65,32 @@ export interface AppliedStatuses {
 export class MessageStatusService {
   private readonly logger = new Logger(MessageStatusService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly costs: CostCapture,
+    private readonly settlement: CostSettlement,
+  ) {}
 
   /**
    * Vendors' statuses for our messages, inside the caller's transaction, in two statements whatever their
    * number: the target messages are locked and read in one (in id order, so that concurrent batches cannot
    * deadlock on them), every status is folded in with `progress` in the order given, and one statement
-   * writes the changed messages back and parks the statuses whose message is not known by that vendor id
-   * yet. Once the caller has committed, `applyParkedNow(parked)` looks again (the send may have recorded the
+   * writes the changed messages back (with the costs the statuses changed) and parks the statuses whose
+   * message is not known by that vendor id yet; a third settles budgets, only when a cost changed for a
+   * message reserved in one. Once the caller has committed, `applyParkedNow(parked)` looks again (the send may have recorded the
    * id meanwhile).
    */
   async applyStatuses(manager: EntityManager, statuses: VendorStatus[]): Promise<AppliedStatuses> {
     if (statuses.length === 0) return { outcomes: [], parked: [] };
     const keys = distinctKeys(statuses);
     const rows = await manager.query<DeliveryRow[]>(
-      `SELECT m.id, m.provider_id, m.vendor_message_id, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at
+      `SELECT m.id, m.provider_id, m.vendor_message_id, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
+              m.tenant_id, m.channel, m.type, m.template, m.segments, c.phone_number AS recipient,
+              m.cost_amount, m.cost_currency, m.cost_source, m.budget_reserved_at, m.budget_reserved_eur
        FROM message m
        JOIN unnest($1::uuid[], $2::text[]) AS k(provider_id, vendor_message_id)
          ON m.provider_id = k.provider_id AND m.vendor_message_id = k.vendor_message_id
+       JOIN contact c ON c.id = m.contact_id
        ORDER BY m.id
        FOR UPDATE OF m`,
       [keys.map((k) => k.providerId), keys.map((k) => k.vendorMessageId)],
@@ -83,7 +107,8 @@ export class MessageStatusService {
         outcomes.push('pending');
       }
     }
-    const changed = [...targets.values()].filter((t) => t.statusChanged || t.pricing);
+    const settlements = await this.price(targets.values());
+    const changed = [...targets.values()].filter((t) => t.statusChanged || t.pricing || t.cost);
     if (changed.length > 0 || parked.length > 0) {
       await manager.query(
         `WITH updated AS (
@@ -93,12 +118,16 @@ export class MessageStatusService {
                error_code = CASE WHEN v.set_error THEN v.error_code ELSE m.error_code END,
                error_message = CASE WHEN v.set_error THEN v.error_message ELSE m.error_message END,
                pricing = CASE WHEN v.pricing IS NULL THEN m.pricing ELSE coalesce(m.pricing, '{}'::jsonb) || v.pricing END,
-               cost_amount = coalesce(m.cost_amount, v.cost_amount),
-               cost_currency = coalesce(m.cost_currency, v.cost_currency)
+               cost_amount = CASE WHEN v.set_cost THEN v.cost_amount ELSE m.cost_amount END,
+               cost_currency = CASE WHEN v.set_cost THEN v.cost_currency ELSE m.cost_currency END,
+               cost_eur = CASE WHEN v.set_cost THEN v.cost_eur ELSE m.cost_eur END,
+               cost_source = CASE WHEN v.set_cost THEN v.cost_source ELSE m.cost_source END,
+               budget_reserved_eur = CASE WHEN v.settle THEN v.cost_eur ELSE m.budget_reserved_eur END
            FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
-                       $7::boolean[], $8::boolean[], $9::text[], $10::text[], $11::jsonb[], $12::numeric[], $13::text[])
+                       $7::boolean[], $8::boolean[], $9::text[], $10::text[], $11::jsonb[], $12::numeric[], $13::text[],
+                       $17::boolean[], $18::numeric[], $19::text[], $20::boolean[])
              AS v(id, status, sent_at, delivered_at, read_at, failed_at, status_changed, set_error, error_code, error_message,
-                  pricing, cost_amount, cost_currency)
+                  pricing, cost_amount, cost_currency, set_cost, cost_eur, cost_source, settle)
            WHERE m.id = v.id
            RETURNING m.id
          ),
@@ -120,16 +149,56 @@ export class MessageStatusService {
           changed.map((t) => t.error?.code ?? null),
           changed.map((t) => t.error?.message ?? null),
           changed.map((t) => (t.pricing ? JSON.stringify(t.pricing) : null)),
-          changed.map((t) => t.costAmount),
-          changed.map((t) => t.costCurrency),
+          changed.map((t) => t.cost?.amount ?? null),
+          changed.map((t) => t.cost?.currency ?? null),
           parked.map((p) => p.providerId),
           parked.map((p) => p.update.vendorMessageId),
           parked.map((p) => JSON.stringify(p.update)),
+          changed.map((t) => t.cost !== null),
+          changed.map((t) => t.cost?.eur ?? null),
+          changed.map((t) => t.cost?.source ?? null),
+          changed.map((t) => t.settles),
         ],
       );
+      // In this transaction: the messages' reservations above and their budgets move together.
+      await this.settlement.settle(settlements, manager);
       for (const t of changed) if (t.statusChanged) this.logger.debug({ messageId: t.id, from: t.from, to: t.state.status }, 'status applied');
     }
     return { outcomes, parked: distinctKeys(parked) };
+  }
+
+  /**
+   * The costs the batch's statuses change (a vendor price, Meta's billed category or `billable: false`), and
+   * for messages reserved in budgets, the differences to settle. No SQL once the rate and provider caches are warm.
+   */
+  private async price(targets: Iterable<Target>): Promise<BudgetSettlement[]> {
+    const settlements: BudgetSettlement[] = [];
+    for (const t of targets) {
+      if (!t.reported) continue;
+      const row = t.row;
+      const message: CostedMessage = {
+        tenantId: row.tenant_id,
+        providerId: row.provider_id,
+        channel: row.channel,
+        type: row.type,
+        template: row.template,
+        segments: row.segments,
+        text: null,
+      };
+      // Rows priced before cost_source existed carry only vendor prices.
+      const current: CurrentCost = {
+        amount: row.cost_amount,
+        currency: row.cost_currency,
+        source: row.cost_source ?? (row.cost_amount !== null ? 'vendor' : null),
+      };
+      t.cost = await this.costs.fromStatus(message, row.recipient, current, t.reported);
+      const eur = t.cost?.eur ?? null;
+      if (eur !== null && row.budget_reserved_at !== null && eur !== normalizeNullableDecimal(row.budget_reserved_eur)) {
+        t.settles = true;
+        settlements.push({ providerId: row.provider_id, reservedAt: row.budget_reserved_at, deltaEur: subtractDecimal(eur, row.budget_reserved_eur ?? '0') });
+      }
+    }
+    return settlements;
   }
 
   /**
@@ -225,11 +294,14 @@ class Target {
   error: { code: string; message: string | null } | null = null;
   /** What the vendor said about billing, merged over the stored pricing. */
   pricing: MessagePricing | null = null;
-  /** The first amount a status gave: fills the cost when the message has none. */
-  costAmount: string | null = null;
-  costCurrency: string | null = null;
+  /** What the batch's statuses said about billing: the first price, the latest category and billable flag. */
+  reported: ReportedPricing | null = null;
+  /** The cost to write, when the statuses changed it. */
+  cost: CapturedCost | null = null;
+  /** The message's budget reservation becomes its cost (and the difference is settled). */
+  settles = false;
 
-  constructor(row: DeliveryRow) {
+  constructor(readonly row: DeliveryRow) {
     this.id = row.id;
     this.from = row.status;
     this.state = stateOf(row);
@@ -240,8 +312,7 @@ class Target {
     if (update.pricing) {
       const { billable, category, pricingModel } = update.pricing;
       this.pricing = { ...this.pricing, ...definedOnly({ billable, category, pricingModel }) };
-      this.costAmount ??= update.pricing.price?.amount ?? null;
-      this.costCurrency ??= update.pricing.price?.currency ?? null;
+      this.reported = { ...this.reported, ...definedOnly({ billable, category }), price: this.reported?.price ?? update.pricing.price };
     }
     const next = progress(this.state, update);
     if (!next) return 'unchanged';

@@ -19,6 +19,7 @@ import { Conversation } from './conversation.entity';
 export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageDirection = 'outbound' | 'inbound';
+export type CostSource = 'vendor' | 'estimate';
 export type MessageType = 'text' | 'template' | 'media' | 'location' | 'interactive' | 'unsupported';
 export const PRIORITIES = ['high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -31,6 +32,8 @@ export interface MessageTemplate {
   parameters: string[] | Record<string, string>;
   /** The chosen provider's id for the template, where its vendor sends by id (Twilio ContentSid). */
   vendorTemplateId?: string;
+  /** The template's category on the chosen provider (UTILITY, MARKETING, AUTHENTICATION): what it bills as. */
+  category?: string;
 }
 
 export interface MessageMedia {
@@ -65,6 +68,7 @@ export interface MessagePricing {
 @Check('message_status_check', `status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received')`)
 @Check('message_type_check', `type IN ('text', 'template', 'media', 'location', 'interactive', 'unsupported')`)
 @Check('message_priority_check', `priority IN ('high', 'normal', 'low')`)
+@Check('message_cost_source_check', `cost_source IN ('vendor', 'estimate')`)
 @Check(
   'message_parts_check',
   `(split_group_id IS NULL AND part_index IS NULL AND part_count IS NULL)
@@ -225,6 +229,18 @@ export class Message {
 
   @Column('numeric', { name: 'cost_eur', precision: 20, scale: 8, nullable: true })
   costEur!: string | null;
+
+  /** Where the cost came from: the vendor's own price (or its word that the message is free), or the price table. */
+  @Column('text', { name: 'cost_source', nullable: true })
+  costSource!: CostSource | null;
+
+  /** When a dispatch reserved this message against its provider's budgets (picks the period); null when not reserved. */
+  @Column('timestamptz', { name: 'budget_reserved_at', nullable: true })
+  budgetReservedAt!: Date | null;
+
+  /** The EUR amount that reservation added to cost budgets (an estimate; null when none was known). */
+  @Column('numeric', { name: 'budget_reserved_eur', precision: 20, scale: 8, nullable: true })
+  budgetReservedEur!: string | null;
 
   /** Written by SQL in MessageStatusService (merged per status update). */
   @Column('jsonb', { nullable: true })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { NotFoundError } from '../../common/errors/domain-error';
+import { normalizeNullableDecimal } from '../budgets/cost/money';
 import type { MessageResponse } from './dto/message.dto';
 import { Message } from './message.entity';
 
@@ -34,7 +35,10 @@ export class MessagesService {
       errorMessage: m.errorMessage,
       vendorMessageId: m.vendorMessageId,
       segments: m.segments,
-      costEur: m.costEur,
+      costAmount: normalizeNullableDecimal(m.costAmount),
+      costCurrency: m.costCurrency,
+      costEur: normalizeNullableDecimal(m.costEur),
+      costSource: m.costSource,
       part: m.partIndex === null || m.partCount === null ? null : { index: m.partIndex, count: m.partCount },
       fallbackForMessageId: m.fallbackForMessageId,
       createdAt: m.createdAt.toISOString(),

@@ -19,6 +19,7 @@ import type { Channel, ProviderKind } from './provider-kind';
 @Check('channel_provider_kind_check', `kind IN ('whatsapp-cloud-api', 'whatsapp-bsp', 'sms')`)
 @Check('channel_provider_channel_check', `channel IN ('whatsapp', 'sms')`)
 @Check('channel_provider_rate_limit_per_second_check', 'rate_limit_per_second > 0')
+@Check('channel_provider_messaging_tier_limit_check', 'messaging_tier_limit > 0')
 @Index('channel_provider_selection_idx', ['tenantId', 'channel', 'priority', 'createdAt'], { where: 'active AND deleted_at IS NULL' })
 @Index('channel_provider_list_idx', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
 export class ChannelProvider {
@@ -57,6 +58,13 @@ export class ChannelProvider {
 
   @Column('integer', { name: 'rate_limit_per_second' })
   rateLimitPerSecond!: number;
+
+  /**
+   * Meta's messaging tier: unique recipients of business-initiated (template) messages per rolling 24 h.
+   * Null = unlimited. Template sends to new recipients past it are refused (tierLimitReached).
+   */
+  @Column('integer', { name: 'messaging_tier_limit', nullable: true })
+  messagingTierLimit!: number | null;
 
   /** When set, inbound messages from other numbers are dropped (test numbers, staged roll-outs). */
   @Column('text', { name: 'allowed_numbers', array: true, nullable: true })

@@ -69,6 +69,7 @@ export class ProvidersService {
       priority: dto.priority ?? DEFAULT_PRIORITY,
       active: dto.active ?? true,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? adapter.defaultRateLimitPerSecond(dto.kind),
+      messagingTierLimit: dto.messagingTierLimit ?? null,
       allowedNumbers: normalizeAllowed(dto.allowedNumbers),
       credentialsSealed: this.seal(id, 'credentials', JSON.stringify(dto.credentials)),
       webhookSecretSealed: webhookSecret === null ? null : this.seal(id, 'webhook_secret', webhookSecret),
@@ -129,6 +130,7 @@ export class ProvidersService {
     if (dto.priority !== undefined) provider.priority = dto.priority;
     if (dto.active !== undefined) provider.active = dto.active;
     if (dto.rateLimitPerSecond !== undefined) provider.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.messagingTierLimit !== undefined) provider.messagingTierLimit = dto.messagingTierLimit;
     if (dto.allowedNumbers !== undefined) provider.allowedNumbers = normalizeAllowed(dto.allowedNumbers);
     if (dto.webhookSecret !== undefined) provider.webhookSecretSealed = this.seal(id, 'webhook_secret', dto.webhookSecret);
     if (dto.verifyToken !== undefined) provider.verifyTokenSealed = this.seal(id, 'verify_token', dto.verifyToken);
@@ -189,6 +191,7 @@ export class ProvidersService {
       priority: provider.priority,
       active: provider.active,
       rateLimitPerSecond: provider.rateLimitPerSecond,
+      messagingTierLimit: provider.messagingTierLimit,
       allowedNumbers: provider.allowedNumbers,
       webhookUrl: this.webhookUrl(provider),
       hasCredentials: Object.keys(this.credentialsOf(provider)).length > 0,

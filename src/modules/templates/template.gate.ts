@@ -54,5 +54,6 @@ export class TemplateGate implements SendGate {
     }
     context.renderedText = render(template.components, check.values);
     context.vendorTemplateId = template.vendorTemplateId ?? undefined;
+    context.templateCategory = template.category || undefined;
   }
 }

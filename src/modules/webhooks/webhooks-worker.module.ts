@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
-import { WebhookCleanupJob } from './jobs/webhook-cleanup.job';
-import { WebhookProcessorJob } from './jobs/webhook-processor.job';
 import { WebhookEventPump } from './webhook-event-pump';
 import { WebhooksModule } from './webhooks.module';
 
-/** Event processing (the pump) and the webhook crons: `worker` and `all` processes only. */
+/** Event processing (the pump): `worker` and `all` processes only (its crons: WebhooksJobsModule). */
 @Module({
   imports: [WebhooksModule, ConversationsModule],
-  providers: [WebhookEventPump, WebhookProcessorJob, WebhookCleanupJob],
+  providers: [WebhookEventPump],
 })
 export class WebhooksWorkerModule {}

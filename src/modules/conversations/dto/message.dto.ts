@@ -139,7 +139,19 @@ export class MessageResponse {
   @ApiProperty({ type: String, nullable: true }) errorMessage!: string | null;
   @ApiProperty({ type: String, nullable: true }) vendorMessageId!: string | null;
   @ApiProperty({ type: Number, nullable: true }) segments!: number | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Decimal string' }) costEur!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'What the message cost, exact, as a decimal string in `costCurrency`', example: '0.0075' })
+  costAmount!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'ISO 4217 currency of `costAmount`', example: 'USD' })
+  costCurrency!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The cost in EUR (decimal string, rounded half-even to 6 decimals); null while no rate for `costCurrency` is set',
+    example: '0.0069',
+  })
+  costEur!: string | null;
+  @ApiProperty({ type: String, enum: ['vendor', 'estimate'], nullable: true, description: "The vendor's own price, or the price table's estimate" })
+  costSource!: 'vendor' | 'estimate' | null;
   @ApiProperty({ type: Object, nullable: true, description: '{index, count} when a long text was split' })
   part!: { index: number; count: number } | null;
   @ApiProperty({ type: String, nullable: true }) fallbackForMessageId!: string | null;

@@ -1,8 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AdvisoryLock } from '../../../common/locking/advisory-lock';
+import { JobRunner } from '../../../common/jobs/job-runner';
+import { type JobBody, ScheduledJob } from '../../../common/jobs/scheduled-job';
 
 const BATCH = 5000;
 
@@ -10,19 +10,23 @@ const BATCH = 5000;
  * Daily: deletes each tenant's messages older than its `retentionDays` (in batches, never one still being
  * sent). Consent records stay: they are legal evidence until the contact is erased.
  */
-@Injectable()
-export class MessageRetentionJob {
+@ScheduledJob({ name: 'message-retention', schedule: '0 2 * * *' })
+export class MessageRetentionJob implements JobBody<{ deleted: number }> {
   private readonly logger = new Logger(MessageRetentionJob.name);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly lock: AdvisoryLock,
+    private readonly runner: JobRunner,
   ) {}
 
-  @Cron(CronExpression.EVERY_DAY_AT_2AM, { name: 'message-retention' })
+  /** One tick: how many messages it deleted (0 when another instance holds the lock). */
   async run(): Promise<number> {
-    const outcome = await this.lock.runExclusive('cron:message-retention', () => this.purge());
-    return outcome.ran ? outcome.result : 0;
+    const run = await this.runner.run(this);
+    return run.outcome === 'ran' ? run.summary.deleted : 0;
+  }
+
+  async execute(): Promise<{ deleted: number }> {
+    return { deleted: await this.purge() };
   }
 
   async purge(): Promise<number> {

@@ -1,7 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../../../common/clock/clock';
+import { ErrorCode } from '../../../common/errors/error-code';
 import { AppConfig } from '../../../config/app-config';
 import { PgListener } from '../../../database/pg-listener';
+import { CostCapture } from '../../budgets/cost/cost-capture';
+import { CostSettlement } from '../../budgets/cost/cost-settlement';
+import { DispatchBudget } from '../../budgets/dispatch-budget';
 import { MessageStatusService } from '../message-status.service';
 import { DispatchService } from '../sending/dispatch.service';
 import { type ClaimedMessage, outboundChannel, OutboundQueue } from '../sending/outbound-queue';
@@ -60,9 +64,12 @@ export class OutboundPump implements OnApplicationBootstrap, BeforeApplicationSh
     status: MessageStatusService,
     private readonly clock: Clock,
     config: AppConfig,
+    costCapture: CostCapture,
+    costSettlement: CostSettlement,
+    private readonly budget: DispatchBudget,
   ) {
     this.listener = new PgListener(config.databaseUrl, outboundChannel(config), 'parley-dispatcher', () => this.notified());
-    this.recorder = new OutcomeRecorder(queue, status, clock, () => this.wake());
+    this.recorder = new OutcomeRecorder(queue, status, { capture: costCapture, settlement: costSettlement }, clock, () => this.wake());
   }
 
   onApplicationBootstrap(): void {
@@ -179,6 +186,12 @@ export class OutboundPump implements OnApplicationBootstrap, BeforeApplicationSh
   private async run(claimed: ClaimedMessage): Promise<void> {
     const outcome = await this.dispatcher.dispatch(claimed, () => this.stopping || this.paused);
     const applied = await this.recorder.record(claimed, outcome);
+    // A send that failed for good gives its budget reservation back; one that may have reached the vendor keeps it.
+    if (applied && outcome.kind === 'failed' && outcome.errorCode !== (ErrorCode.VendorTimeout as string)) {
+      await this.budget.release([claimed.message]).catch((e: unknown) => {
+        this.logger.error({ messageId: claimed.message.id, err: e }, 'could not release the budget reservation of a failed message');
+      });
+    }
     if (outcome.kind === 'moved') this.wake();
     if (applied && outcome.kind === 'failed' && outcome.fallbackToSms) {
       await this.fallback.send(claimed.message);

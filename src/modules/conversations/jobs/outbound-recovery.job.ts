@@ -1,29 +1,33 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Logger } from '@nestjs/common';
 import { Clock } from '../../../common/clock/clock';
-import { AdvisoryLock } from '../../../common/locking/advisory-lock';
+import { JobRunner } from '../../../common/jobs/job-runner';
+import { type JobBody, ScheduledJob } from '../../../common/jobs/scheduled-job';
 import { OutboundQueue } from '../sending/outbound-queue';
 
 /**
  * PostgreSQL is the queue, so nothing accepted can be lost to a Redis outage; what remains to recover are
  * claims whose worker died during the send (`sending` for longer than any live attempt takes). Every
  * dispatcher puts those back every few seconds; this job does the same every minute, once per cluster
- * (advisory lock), and on `job:run outbound-recovery`. Answers how many it put back.
+ * (advisory lock), and on `job:run outbound-recovery`.
  */
-@Injectable()
-export class OutboundRecoveryJob {
+@ScheduledJob({ name: 'outbound-recovery', schedule: '* * * * *' })
+export class OutboundRecoveryJob implements JobBody<{ released: number }> {
   private readonly logger = new Logger(OutboundRecoveryJob.name);
 
   constructor(
     private readonly queue: OutboundQueue,
-    private readonly lock: AdvisoryLock,
+    private readonly runner: JobRunner,
     private readonly clock: Clock,
   ) {}
 
-  @Cron(CronExpression.EVERY_MINUTE, { name: 'outbound-recovery' })
+  /** One tick: how many it put back (0 when another instance holds the lock). */
   async run(): Promise<number> {
-    const outcome = await this.lock.runExclusive('cron:outbound-recovery', () => this.sweep());
-    return outcome.ran ? outcome.result : 0;
+    const run = await this.runner.run(this);
+    return run.outcome === 'ran' ? run.summary.released : 0;
+  }
+
+  async execute(): Promise<{ released: number }> {
+    return { released: await this.sweep() };
   }
 
   async sweep(): Promise<number> {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../../common/clock/clock';
 import { DomainError } from '../../../common/errors/domain-error';
+import { DispatchBudget } from '../../budgets/dispatch-budget';
 import { ErrorCode } from '../../../common/errors/error-code';
 import type { TenantSettings } from '../../consent/tenant-settings.service';
 import { TenantSettingsService } from '../../consent/tenant-settings.service';
@@ -53,6 +54,7 @@ export class DispatchService {
     private readonly queue: OutboundQueue,
     private readonly rateLimiter: ProviderRateLimiter,
     private readonly clock: Clock,
+    private readonly budget: DispatchBudget,
   ) {}
 
   /**
@@ -106,6 +108,10 @@ export class DispatchService {
     const waitMs = this.rateLimiter.take(resolved.provider, RATE_WAIT_MAX_MS);
     if (waitMs > RATE_WAIT_MAX_MS || (waitMs > 0 && stopping())) return handBack(message, new Date(this.clock.now().getTime() + waitMs));
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+
+    // Counted against the provider's budgets just before the call (no SQL when it has none); a full hard stop ends it here.
+    const budgetRefusal = await this.budget.reserve(message, resolved.provider, claimed.recipient);
+    if (budgetRefusal) return { kind: 'failed', errorCode: ErrorCode.BudgetExceeded, errorMessage: budgetRefusal };
 
     calling();
     let result: SendResult;
@@ -214,6 +220,8 @@ export class DispatchService {
       throw e;
     }
     const next = context.candidates[0];
+    // What this provider's budgets reserved goes back; the next provider's dispatch reserves in its own.
+    await this.budget.release([message]);
     const moved = await this.queue.moveToProvider(
       {
         id: message.id,
@@ -224,7 +232,9 @@ export class DispatchService {
         providerId: next.id,
         triedProviderIds: tried,
         // The next provider's template may carry another vendor id (and render differently).
-        template: message.template ? { ...message.template, vendorTemplateId: context.vendorTemplateId } : null,
+        template: message.template
+          ? { ...message.template, vendorTemplateId: context.vendorTemplateId, category: context.templateCategory }
+          : null,
         renderedText: context.renderedText ?? null,
       },
       this.clock.now(),

@@ -50,6 +50,9 @@ const CLAIMED_COLUMNS = [
   'part_index',
   'part_count',
   'attempts',
+  // A retry knows it holds a budget reservation, to give back if it fails for good.
+  'budget_reserved_at',
+  'budget_reserved_eur',
 ]
   .map((column) => `m.${column}`)
   .join(', ');
@@ -74,6 +77,23 @@ export interface AttemptRef {
 
 export interface SentOutcome extends AttemptRef {
   result: SendResult;
+  /** What the message cost (the vendor's price or the price table's estimate), when known. */
+  cost?: SentCost | null;
+}
+
+/** A cost as recorded with a send: exact decimal strings; `eur` null while the tenant has no rate. */
+export interface SentCost {
+  amount: string;
+  currency: string;
+  eur: string | null;
+  source: 'vendor' | 'estimate';
+}
+
+export interface RecordedSends {
+  recorded: string[];
+  released: boolean;
+  /** Recorded messages whose EUR cost differs from what their dispatch reserved in budgets: to settle. */
+  unsettled: string[];
 }
 
 export interface FailedOutcome extends AttemptRef {
@@ -166,25 +186,27 @@ export class OutboundQueue {
 
   /**
    * Ends attempts as sent (vendor id, segments, cost) and releases the next part of each split text. Answers
-   * the ids recorded (an attempt superseded meanwhile is not) and whether a part was released.
+   * the ids recorded (an attempt superseded meanwhile is not), whether a part was released, and which
+   * recorded messages have a budget reservation to settle against their cost.
    */
-  async recordSent(outcomes: SentOutcome[], now: Date): Promise<{ recorded: string[]; released: boolean }> {
-    if (outcomes.length === 0) return { recorded: [], released: false };
+  async recordSent(outcomes: SentOutcome[], now: Date): Promise<RecordedSends> {
+    if (outcomes.length === 0) return { recorded: [], released: false, unsettled: [] };
     const rows = outcomes.map((o) => ({ ...o, vendorMessageId: storableText(o.result.vendorMessageId) }));
     const run = async (batch: (SentOutcome & { vendorMessageId: string | null })[]) => {
-      const recorded = await preparedQuery<{ id: string; released: number }>(
+      const recorded = await preparedQuery<{ id: string; released: number; unsettled: boolean }>(
         this.dataSource,
         `WITH result AS (
-           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::numeric[], $6::text[])
-             AS r(id, attempt, vendor_message_id, segments, cost_amount, cost_currency)
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::numeric[], $6::text[], $8::numeric[], $9::text[])
+             AS r(id, attempt, vendor_message_id, segments, cost_amount, cost_currency, cost_eur, cost_source)
          ),
          sent AS (
            UPDATE message m SET status = 'sent', sent_at = now(), updated_at = now(), vendor_message_id = r.vendor_message_id,
                   segments = coalesce(r.segments, m.segments), cost_amount = r.cost_amount, cost_currency = r.cost_currency,
-                  error_code = NULL, error_message = NULL
+                  cost_eur = r.cost_eur, cost_source = r.cost_source, error_code = NULL, error_message = NULL
            FROM result r
            WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
-           RETURNING m.id, m.split_group_id, m.part_index
+           RETURNING m.id, m.split_group_id, m.part_index,
+                     m.budget_reserved_at IS NOT NULL AND m.cost_eur IS NOT NULL AND m.cost_eur IS DISTINCT FROM m.budget_reserved_eur AS unsettled
          ),
          released AS (
            UPDATE message n SET not_before = $7, queued_at = $7, updated_at = now()
@@ -193,23 +215,30 @@ export class OutboundQueue {
              AND n.status = 'queued'
            RETURNING n.id
          )
-         SELECT sent.id, (SELECT count(*)::int FROM released) AS released FROM sent`,
+         SELECT sent.id, sent.unsettled, (SELECT count(*)::int FROM released) AS released FROM sent`,
         [
           batch.map((o) => o.id),
           batch.map((o) => o.attempt),
           batch.map((o) => o.vendorMessageId),
           batch.map((o) => o.result.segments ?? null),
-          batch.map((o) => o.result.price?.amount ?? null),
-          batch.map((o) => o.result.price?.currency ?? null),
+          batch.map((o) => o.cost?.amount ?? null),
+          batch.map((o) => o.cost?.currency ?? null),
           now,
+          batch.map((o) => o.cost?.eur ?? null),
+          batch.map((o) => o.cost?.source ?? null),
         ],
       );
-      return { recorded: recorded.map((r) => r.id), released: recorded.some((r) => r.released > 0) };
+      return {
+        recorded: recorded.map((r) => r.id),
+        released: recorded.some((r) => r.released > 0),
+        unsettled: recorded.filter((r) => r.unsettled).map((r) => r.id),
+      };
     };
-    const result = { recorded: [] as string[], released: false };
-    const add = (part: { recorded: string[]; released: boolean }) => {
+    const result: RecordedSends = { recorded: [], released: false, unsettled: [] };
+    const add = (part: RecordedSends) => {
       result.recorded.push(...part.recorded);
       result.released ||= part.released;
+      result.unsettled.push(...part.unsettled);
     };
     try {
       add(await run(rows));

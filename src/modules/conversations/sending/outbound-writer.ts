@@ -52,7 +52,10 @@ export class OutboundWriter {
       context.settings,
       context.now,
     );
-    const template = content.type === 'template' ? { ...content.template, vendorTemplateId: context.vendorTemplateId } : null;
+    const template =
+      content.type === 'template'
+        ? { ...content.template, vendorTemplateId: context.vendorTemplateId, category: context.templateCategory }
+        : null;
     const media = content.type === 'media' ? content.media : null;
     // Parts of a long text share the first part's id as their group.
     const groupId = texts.length > 1 ? ids[0] : null;
@@ -125,6 +128,9 @@ export class OutboundWriter {
               costAmount: null,
               costCurrency: null,
               costEur: null,
+              costSource: null,
+              budgetReservedAt: null,
+              budgetReservedEur: null,
               pricing: null,
               attempts: 0,
               createdAt: row.created_at,

@@ -1,9 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../../../common/clock/clock';
 import { isTransientDatabaseError } from '../../../database/postgres-errors';
+import type { CostCapture } from '../../budgets/cost/cost-capture';
+import type { CostSettlement } from '../../budgets/cost/cost-settlement';
 import type { MessageStatusService } from '../message-status.service';
 import type { DispatchOutcome } from './dispatch.service';
-import type { ClaimedMessage, OutboundQueue } from './outbound-queue';
+import type { SendResult } from '../../providers/adapters/channel-adapter';
+import type { ClaimedMessage, OutboundQueue, SentCost } from './outbound-queue';
 
 /** Outcomes wait at most this long for others to share their statement. */
 const FLUSH_DELAY_MS = 2;
@@ -33,6 +36,8 @@ export class OutcomeRecorder {
   constructor(
     private readonly queue: OutboundQueue,
     private readonly status: MessageStatusService,
+    /** Prices what was sent (vendor price or estimate) and settles budget reservations against it. */
+    private readonly costs: { capture: CostCapture; settlement: CostSettlement },
     private readonly clock: Clock,
     /** Told when a part of a split text became due, so that the dispatcher looks again at once. */
     private readonly onReleased: () => void,
@@ -76,17 +81,27 @@ export class OutcomeRecorder {
     };
     await Promise.all([
       sent.length > 0 &&
-        this.persist('sent', () => this.queue.recordSent(sent.map((p) => ({ ...attempt(p), result: p.outcome.result })), now)).then(async (result) => {
-          const recorded = new Set(result?.recorded ?? []);
-          settle(sent, (p) => recorded.has(p.claimed.message.id));
-          if (result?.released) this.onReleased();
-          if (recorded.size > 0) {
-            await this.status.applyParkedFor([...recorded]).catch((e: unknown) => {
-              // They stay parked; the webhook processor's sweep applies them.
-              this.logger.error({ err: e }, 'could not apply the parked statuses of a sent batch');
-            });
-          }
-        }),
+        this.priceSent(sent)
+          .then((costs) =>
+            this.persist('sent', () => this.queue.recordSent(sent.map((p, i) => ({ ...attempt(p), result: p.outcome.result, cost: costs[i] })), now)),
+          )
+          .then(async (result) => {
+            const recorded = new Set(result?.recorded ?? []);
+            settle(sent, (p) => recorded.has(p.claimed.message.id));
+            if (result?.released) this.onReleased();
+            if (result && result.unsettled.length > 0) {
+              await this.costs.settlement.settleMessages(result.unsettled).catch((e: unknown) => {
+                // The costs are recorded; cost reconciliation settles what differs from the reservations.
+                this.logger.error({ err: e }, 'could not settle the budget reservations of a sent batch');
+              });
+            }
+            if (recorded.size > 0) {
+              await this.status.applyParkedFor([...recorded]).catch((e: unknown) => {
+                // They stay parked; the webhook processor's sweep applies them.
+                this.logger.error({ err: e }, 'could not apply the parked statuses of a sent batch');
+              });
+            }
+          }),
       failed.length > 0 &&
         this.persist('failed', () =>
           this.queue.recordFailed(failed.map((p) => ({ ...attempt(p), errorCode: p.outcome.errorCode, errorMessage: p.outcome.errorMessage }))),
@@ -108,6 +123,21 @@ export class OutcomeRecorder {
           ),
         ).then((done) => settle(requeued, () => done !== null)),
     ]);
+  }
+
+  /** The cost of each sent message (null when unknown); never fails the record of the sends. */
+  private priceSent(sent: { claimed: ClaimedMessage; outcome: { result: SendResult } }[]): Promise<(SentCost | null)[]> {
+    return Promise.all(
+      sent.map(({ claimed: { message, recipient }, outcome: { result } }) =>
+        this.costs.capture
+          // The segments the vendor billed, when it says, over Parley's own count.
+          .atSent({ ...message, segments: result.segments ?? message.segments }, recipient, result.price)
+          .catch((e: unknown) => {
+            this.logger.error({ err: e, messageId: message.id }, 'could not price a sent message');
+            return null;
+          }),
+      ),
+    );
   }
 
   /**

@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { preparedQuery } from '../../../database/prepared-query';
+import { BudgetFactSource } from '../../budgets/budget.gate';
 import type { ConsentState } from '../../consent/consent-state.service';
 import type { Channel } from '../../providers/provider-kind';
 import { DELETED } from '../../templates/templates.service';
-import type { SendContent, SendFacts, SendRecipient, TemplateFact } from './send-gate';
+import type { ChannelProvider } from '../../providers/channel-provider.entity';
+import type { SendContent, SendFacts, SendRecipient, TemplateFact, TierUsage } from './send-gate';
 
 export interface SendFactsRequest {
   tenantId: string;
@@ -19,6 +21,25 @@ export interface SendFactsRequest {
   content: SendContent;
   /** When given, the earlier message sent with this key is read too. */
   idempotencyKey?: string;
+  /** Template sends through providers with a messaging tier limit: whose usage to count (see tierFactsRequest). */
+  tier?: { providerIds: string[]; since: Date };
+}
+
+/** Meta counts a messaging tier's unique recipients over a rolling window of this length. */
+export const TIER_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * What the tier source needs for a send, known from the cached providers: nothing (and no SQL) unless it is
+ * a template and a candidate has a limit.
+ */
+export function tierFactsRequest(
+  content: SendContent,
+  candidates: Pick<ChannelProvider, 'id' | 'messagingTierLimit'>[],
+  now: Date,
+): SendFactsRequest['tier'] {
+  if (content.type !== 'template') return undefined;
+  const providerIds = candidates.filter((p) => p.messagingTierLimit !== null).map((p) => p.id);
+  return providerIds.length > 0 ? { providerIds, since: new Date(now.getTime() - TIER_WINDOW_MS) } : undefined;
 }
 
 export interface LoadedSendFacts {
@@ -39,7 +60,8 @@ type Param = (value: unknown) => string;
  * a round trip of their own.
  */
 export interface SendFactSource {
-  columns(request: SendFactsRequest, param: Param): Record<string, string>;
+  /** May look at a cache first (async), to add nothing where nothing can apply (e.g. no budgets). */
+  columns(request: SendFactsRequest, param: Param): Record<string, string> | Promise<Record<string, string>>;
   read(row: Row, facts: SendFacts): void;
 }
 
@@ -76,7 +98,8 @@ const templatesSource: SendFactSource = {
     const { name, language } = request.content.template;
     return {
       templates: `(SELECT json_agg(json_build_object('providerId', t.provider_id, 'status', t.status, 'parameterFormat', t.parameter_format,
-                          'placeholders', t.placeholders, 'components', t.components, 'vendorTemplateId', t.vendor_template_id))
+                          'placeholders', t.placeholders, 'components', t.components, 'vendorTemplateId', t.vendor_template_id,
+                          'category', t.category))
                    FROM message_template t
                    WHERE t.tenant_id = ${param(request.tenantId)} AND t.provider_id = ANY(${param(request.providerIds)}::uuid[])
                      AND t.name = ${param(name)} AND t.language = ${param(language)} AND t.status <> ${param(DELETED)})`,
@@ -88,15 +111,44 @@ const templatesSource: SendFactSource = {
 };
 
 /**
+ * Per limited candidate: the unique recipients of business-initiated (template) messages through it in the
+ * rolling 24 h, and whether this recipient is among them (message_business_initiated_idx). A template that
+ * failed reached no one and does not count.
+ */
+const tierSource: SendFactSource = {
+  columns: (request, param): Record<string, string> => {
+    if (!request.tier) return {};
+    const since = param(request.tier.since);
+    const window = `m.provider_id = p.id AND m.direction = 'outbound' AND m.type = 'template' AND m.created_at > ${since}::timestamptz
+                    AND m.status <> 'failed'`;
+    return {
+      tier: `(SELECT json_agg(json_build_object('providerId', p.id,
+                'recipients', (SELECT count(DISTINCT m.contact_id) FROM message m WHERE ${window}),
+                'counted', EXISTS (SELECT 1 FROM message m WHERE ${window} AND m.contact_id = contact.id)))
+              FROM unnest(${param(request.tier.providerIds)}::uuid[]) AS p(id))`,
+    };
+  },
+  read: (row, facts) => {
+    const usage = row.tier as ({ providerId: string } & TierUsage)[] | null | undefined;
+    if (usage) facts.tierUsage = new Map(usage.map(({ providerId, recipients, counted }) => [providerId, { recipients, counted }]));
+  },
+};
+
+/**
  * Reads, in one statement, everything the send gates need about a recipient: the contact (by id or number),
  * its consent state on the channel, its conversations' windows, the matching templates, and the message of
  * an earlier request with the same Idempotency-Key. Providers and settings come from their caches.
  */
 @Injectable()
 export class SendFactsLoader {
-  private readonly sources: SendFactSource[] = [consentSource, conversationsSource, templatesSource];
+  private readonly sources: SendFactSource[];
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    budgetSource: BudgetFactSource,
+  ) {
+    this.sources = [consentSource, conversationsSource, templatesSource, tierSource, budgetSource];
+  }
 
   async load(request: SendFactsRequest): Promise<LoadedSendFacts> {
     const params: unknown[] = [];
@@ -113,7 +165,8 @@ export class SendFactsLoader {
       contact_phone_number: 'contact.phone_number',
       contact_timezone: 'contact.timezone',
     };
-    for (const source of this.sources) Object.assign(columns, source.columns(request, param));
+    // In order: each source's parameters are numbered after the previous one's.
+    for (const source of this.sources) Object.assign(columns, await source.columns(request, param));
     if (request.idempotencyKey !== undefined) {
       columns.earlier = `(SELECT json_build_object('id', m.id, 'requestHash', m.request_hash) FROM message m
                           WHERE m.tenant_id = ${param(request.tenantId)} AND m.idempotency_key = ${param(request.idempotencyKey)})`;

@@ -39,6 +39,8 @@ export interface SendContext {
   renderedText?: string;
   /** Set by the template gate: the vendor's template id, where a vendor sends by id. */
   vendorTemplateId?: string;
+  /** Set by the template gate: the template's category (what it bills as). */
+  templateCategory?: string;
   /** Acknowledgements of a keyword (STOP/START) are sent whatever the consent state, once. */
   bypassConsent?: boolean;
   now: Date;
@@ -53,6 +55,8 @@ export interface TemplateFact {
   placeholders: Placeholders;
   components: TemplateComponent[];
   vendorTemplateId: string | null;
+  /** UTILITY, MARKETING, AUTHENTICATION: what a send bills as. */
+  category: string;
 }
 
 /**
@@ -66,6 +70,19 @@ export interface SendFacts {
   lastInboundAt: Map<string, Date | null>;
   /** Templates matching the send's name and language on the candidates (template sends only; not deleted). */
   templates: TemplateFact[];
+  /**
+   * Template sends through candidates with a messaging tier limit only: each such provider's unique template
+   * recipients in the rolling last 24 h, and whether this recipient is one of them (by provider id).
+   */
+  tierUsage?: Map<string, TierUsage>;
+  /** Candidates whose hard-stop budget is already full (read only when a candidate has a hard-stop budget). */
+  fullBudgetProviderIds?: string[];
+}
+
+export interface TierUsage {
+  recipients: number;
+  /** The recipient already got a template through the provider in the window: Meta counts it once. */
+  counted: boolean;
 }
 
 /**

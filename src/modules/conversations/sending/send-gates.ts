@@ -1,22 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../common/errors/domain-error';
 import { ErrorCode } from '../../../common/errors/error-code';
+import { BudgetGate } from '../../budgets/budget.gate';
 import { OptInGate, OptOutGate } from '../../consent/consent.gates';
 import { TemplateGate } from '../../templates/template.gate';
+import { MessagingTierGate } from './messaging-tier.gate';
 import type { SendContext, SendFacts, SendGate } from './send-gate';
 import { SessionWindowGate } from './session-window.gate';
 
 /**
  * The send path's checks in the contract's order of refusals: provider, opt-out, session window, opt-in,
- * template (then tier and budget, when they come). The first refusal wins and nothing is queued. Every gate
+ * template, messaging tier, budget. The first refusal wins and nothing is queued. Every gate
  * decides in memory from the context and the facts read before them (SendFactsLoader): no SQL here.
  */
 @Injectable()
 export class SendGates {
   private readonly gates: SendGate[];
 
-  constructor(optOut: OptOutGate, sessionWindow: SessionWindowGate, optIn: OptInGate, template: TemplateGate) {
-    this.gates = [optOut, sessionWindow, optIn, template];
+  constructor(
+    optOut: OptOutGate,
+    sessionWindow: SessionWindowGate,
+    optIn: OptInGate,
+    template: TemplateGate,
+    tier: MessagingTierGate,
+    budget: BudgetGate,
+  ) {
+    // budgetExceeded is the contract's last refusal: the budget gate stays at the end.
+    this.gates = [optOut, sessionWindow, optIn, template, tier, budget];
   }
 
   check(context: SendContext, facts: SendFacts): void {

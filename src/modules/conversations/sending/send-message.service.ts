@@ -12,7 +12,7 @@ import { ConversationsService } from '../conversations.service';
 import type { SendMessageDto } from '../dto/message.dto';
 import { Message } from '../message.entity';
 import { OutboundWriter } from './outbound-writer';
-import { SendFactsLoader } from './send-facts';
+import { SendFactsLoader, tierFactsRequest } from './send-facts';
 import type { SendContent, SendContext } from './send-gate';
 import { SendGates } from './send-gates';
 import { characterCount, SMS_MAX_CHARACTERS } from './sms-segments';
@@ -52,6 +52,7 @@ export class SendMessageService {
       providerIds: candidates.map((p) => p.id),
       content,
       idempotencyKey,
+      tier: tierFactsRequest(content, candidates, this.clock.now()),
     });
     if (loaded.earlier) return this.replay(loaded.earlier, requestHash!, idempotencyKey!);
     if (dto.contactId !== undefined && !loaded.contact) throw new NotFoundError('Contact');

@@ -72,11 +72,26 @@ export class CreateProviderDto {
   @Min(1)
   @Max(10_000)
   rateLimitPerSecond?: number;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    description:
+      "Meta's messaging tier: unique recipients of template (business-initiated) messages per rolling 24 h. A template to a new recipient past it is refused with tierLimitReached. Null (default) = unlimited.",
+    example: 1000,
+  })
+  @OptionalNullable()
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  messagingTierLimit?: number | null;
 }
 
 /**
  * Any field of a new provider but its kind and vendor (a different vendor is a new provider); credentials merge.
- * Left-out fields stay as they are; `null` is refused except where the field is nullable (allowedNumbers).
+ * Left-out fields stay as they are; `null` is refused except where the field is nullable (allowedNumbers,
+ * messagingTierLimit).
  */
 export class UpdateProviderDto extends PartialType(OmitType(CreateProviderDto, ['kind', 'vendor'] as const), { skipNullProperties: false }) {}
 
@@ -90,6 +105,8 @@ export class ProviderResponse {
   @ApiProperty() priority!: number;
   @ApiProperty() active!: boolean;
   @ApiProperty() rateLimitPerSecond!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Unique template recipients per rolling 24 h; null = unlimited' })
+  messagingTierLimit!: number | null;
   @ApiProperty({ type: [String], nullable: true }) allowedNumbers!: string[] | null;
   @ApiProperty({ description: 'Where to point the vendor’s webhooks' }) webhookUrl!: string;
   @ApiProperty() hasCredentials!: boolean;

@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
-import { AdvisoryLock } from '../../../common/locking/advisory-lock';
+import { Logger } from '@nestjs/common';
+import { JobRunner } from '../../../common/jobs/job-runner';
+import { type JobBody, ScheduledJob } from '../../../common/jobs/scheduled-job';
 import { MessageStatusService } from '../../conversations/message-status.service';
 import { BATCH_SIZE, WebhookProcessorService } from '../webhook-processor.service';
 
@@ -12,20 +12,24 @@ const TIME_BUDGET_MS = 50_000;
  * (no pump was running, or its notification was lost) or failed and due for another attempt, with the
  * pump's own batches. Claims skip what a pump holds, and an empty claim ends the run.
  */
-@Injectable()
-export class WebhookProcessorJob {
+@ScheduledJob({ name: 'webhook-processor', schedule: '* * * * *' })
+export class WebhookProcessorJob implements JobBody<{ processed: number }> {
   private readonly logger = new Logger(WebhookProcessorJob.name);
 
   constructor(
     private readonly processor: WebhookProcessorService,
     private readonly statuses: MessageStatusService,
-    private readonly lock: AdvisoryLock,
+    private readonly runner: JobRunner,
   ) {}
 
-  @Cron(CronExpression.EVERY_MINUTE, { name: 'webhook-processor' })
+  /** One tick: how many events it processed (0 when another instance holds the lock). */
   async run(): Promise<number> {
-    const outcome = await this.lock.runExclusive('cron:webhook-processor', () => this.drain());
-    return outcome.ran ? outcome.result : 0;
+    const run = await this.runner.run(this);
+    return run.outcome === 'ran' ? run.summary.processed : 0;
+  }
+
+  async execute(): Promise<{ processed: number }> {
+    return { processed: await this.drain() };
   }
 
   /** Returns the number of events processed. */

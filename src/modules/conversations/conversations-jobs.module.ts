@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from './conversations.module';
+import { MessageRetentionJob } from './jobs/message-retention.job';
+import { OutboundRecoveryJob } from './jobs/outbound-recovery.job';
+
+/** The recovery sweep and message retention: ticked by worker processes, run by `job:run`. */
+@Module({
+  imports: [ConversationsModule],
+  providers: [OutboundRecoveryJob, MessageRetentionJob],
+  exports: [OutboundRecoveryJob, MessageRetentionJob],
+})
+export class ConversationsJobsModule {}
