@@ -20,6 +20,8 @@ export enum ErrorCode {
   BudgetExceeded = 'budgetExceeded',
   NoActiveProvider = 'noActiveProvider',
   TierLimitReached = 'tierLimitReached',
+  /** The provider's vendor cannot send this kind of content (an interactive message, a reaction…). */
+  UnsupportedByProvider = 'unsupportedByProvider',
   Internal = 'internal',
   ServiceUnavailable = 'serviceUnavailable',
   // Vendor failures, normalized; they appear in a message's errorCode.
@@ -52,6 +54,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BudgetExceeded]: 422,
   [ErrorCode.NoActiveProvider]: 422,
   [ErrorCode.TierLimitReached]: 422,
+  [ErrorCode.UnsupportedByProvider]: 422,
   [ErrorCode.Internal]: 500,
   [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.VendorUnavailable]: 502,

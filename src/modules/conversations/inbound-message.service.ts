@@ -49,7 +49,7 @@ export class InboundMessageService {
   private accept({ provider, event }: InboundItem): Accepted | null {
     let from: string;
     try {
-      from = normalizePhoneNumber(event.from, 'from');
+      from = normalizePhoneNumber(event.from ?? '', 'from');
     } catch (e) {
       if (!(e instanceof InvalidPhoneNumberError)) throw e;
       this.logger.warn({ providerId: provider.id, vendorMessageId: event.vendorMessageId }, 'inbound sender is not a phone number; dropped');
@@ -182,18 +182,22 @@ function describe(content: InboundContent): { type: MessageType; text: string | 
   switch (content.type) {
     case 'text':
       return { type: 'text', text: content.text, media: null, payload: null };
-    case 'media':
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+    case 'sticker':
       return {
         type: 'media',
         text: content.caption ?? null,
         media: {
-          type: content.mediaKind,
+          type: content.type,
           url: content.media.url,
           caption: content.caption,
           vendorMediaId: content.media.id,
           mimeType: content.media.mimeType,
           sha256: content.media.sha256,
-          filename: content.media.filename,
+          filename: content.filename,
         },
         payload: null,
       };
@@ -202,8 +206,16 @@ function describe(content: InboundContent): { type: MessageType; text: string | 
       return { type: 'location', text: name ?? null, media: null, payload: { location: { latitude, longitude, name, address } } };
     }
     case 'interactive':
-      return { type: 'interactive', text: content.title, media: null, payload: { reply: { id: content.replyId, title: content.title } } };
+      return { type: 'interactive', text: content.title, media: null, payload: { reply: { id: content.id, title: content.title } } };
+    case 'button':
+      return { type: 'interactive', text: content.text, media: null, payload: { reply: { id: content.payload, title: content.text } } };
     case 'unsupported':
       return { type: 'unsupported', text: null, media: null, payload: { unsupportedType: content.rawType } };
+    // Kept as unsupported (by type name) until messages store the full content model.
+    case 'contacts':
+    case 'reaction':
+    case 'order':
+    case 'system':
+      return { type: 'unsupported', text: null, media: null, payload: { unsupportedType: content.type } };
   }
 }

@@ -27,6 +27,8 @@ export interface StatusEvent {
 export function progress(current: DeliveryState, event: StatusEvent): DeliveryState | null {
   const rank = RANK[current.status];
   if (rank === undefined) return null; // failed (terminal) or an inbound message
+  // A voice note listened to: not a delivery step messages record yet.
+  if (event.status === 'played') return null;
   if (event.status === 'failed') {
     if (rank >= RANK.delivered!) return null;
     return { ...current, status: 'failed', failedAt: event.timestamp };

@@ -346,6 +346,19 @@ function reasonOf(error: unknown): string {
 }
 
 function issue(index: number, item: VendorEvent, reason: string): WebhookItemIssue {
-  const vendorId = item.kind === 'template-status' ? (item.vendorTemplateId ?? item.name) : item.vendorMessageId;
-  return { index, kind: item.kind, vendorId: vendorId ?? null, reason };
+  return { index, kind: item.kind, vendorId: vendorIdOf(item) ?? null, reason };
+}
+
+/** What names an item in the admins' list: the vendor's message or template id, else the customer or the notice. */
+function vendorIdOf(item: VendorEvent): string | undefined {
+  switch (item.kind) {
+    case 'template-status':
+      return item.vendorTemplateId ?? item.name;
+    case 'user-preference':
+      return item.from ?? item.fromUserId;
+    case 'account-notice':
+      return item.field;
+    default:
+      return item.vendorMessageId;
+  }
 }

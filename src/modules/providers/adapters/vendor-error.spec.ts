@@ -3,7 +3,8 @@ import { providerContext } from '../../../../test/support/provider-context';
 import { VendorHttpClient } from '../http/vendor-http.client';
 import { MetaAdapter } from './meta/meta.adapter';
 import { TwilioAdapter } from './twilio/twilio.adapter';
-import { sanitizeVendorMessage, VENDOR_MESSAGE_MAX_LENGTH, VendorError } from './vendor-error';
+import { ErrorCode } from '../../../common/errors/error-code';
+import { classifyCommon, sanitizeVendorMessage, UNSUPPORTED_CONTENT, VENDOR_MESSAGE_MAX_LENGTH, VendorError } from './vendor-error';
 
 describe('vendor error messages', () => {
   it('keep a short, plain reason', () => {
@@ -21,6 +22,21 @@ describe('vendor error messages', () => {
     expect(error.message.length).toBeLessThanOrEqual(VENDOR_MESSAGE_MAX_LENGTH);
     expect(error.info.message).toBe(error.message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('keep the vendor’s own code and words apart from Parley’s, sanitized too', () => {
+    const vendor = new VendorError({ httpStatus: 400, vendorCode: '131049', message: 'Marketing limit', vendorMessage: 'Marketing\nlimit <b>hit</b>' });
+    expect(vendor.vendorErrorCode).toBe('131049');
+    expect(vendor.vendorErrorMessage).toBe('Marketing limit hit');
+    const ours = new VendorError({ vendorCode: 'parley.missingContentSid', message: 'no ContentSid' });
+    expect(ours.vendorErrorCode).toBeUndefined();
+    expect(ours.vendorErrorMessage).toBeUndefined();
+    expect(new VendorError({ vendorCode: 'parley:sms-media-unsupported', message: 'x' }).vendorErrorCode).toBeUndefined();
+    expect(new VendorError({ transport: 'timeout', message: 'socket hang up' }).vendorErrorMessage).toBeUndefined();
+  });
+
+  it('classify content a vendor cannot carry as unsupportedByProvider', () => {
+    expect(classifyCommon(new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: 'x' }))).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
   });
 
   describe('from what answered a call', () => {

@@ -9,6 +9,11 @@ export interface VendorErrorInfo {
   /** The vendor's message, for the message's errorMessage. Never includes credentials. */
   message: string;
   /**
+   * The vendor's own words for the failure, when it gave any (or, for a code it gave without words, its
+   * published meaning of the code). Unset when the words in `message` are Parley's own.
+   */
+  vendorMessage?: string;
+  /**
    * Set when no HTTP answer came. `unreachable`: no connection was made (refused, DNS, connect timeout), so
    * the vendor never saw the request. `timeout` (no answer in time) and `network` (the connection broke
    * after it was made): the vendor may have taken the request.
@@ -17,6 +22,12 @@ export interface VendorErrorInfo {
   /** From a Retry-After header, when given. */
   retryAfterMs?: number;
 }
+
+/**
+ * Our own vendorCode for content the provider's vendor cannot carry (an interactive message over SMS, a
+ * reaction through a vendor without them): refused before any request, classified `unsupportedByProvider`.
+ */
+export const UNSUPPORTED_CONTENT = 'parley.unsupportedContent';
 
 /** Longest vendor-supplied reason kept (it becomes a message's errorMessage). */
 export const VENDOR_MESSAGE_MAX_LENGTH = 200;
@@ -29,8 +40,39 @@ export class VendorError extends Error {
     const message = sanitizeVendorMessage(info.message);
     super(message);
     this.name = 'VendorError';
-    this.info = { ...info, message };
+    this.info = { ...info, message, ...(info.vendorMessage !== undefined ? { vendorMessage: sanitizeVendorMessage(info.vendorMessage) } : {}) };
   }
+
+  /** The vendor's own code, stored beside the normalized errorCode; codes Parley gives its own refusals are not the vendor's. */
+  get vendorErrorCode(): string | undefined {
+    const code = this.info.vendorCode;
+    return code === undefined || isParleyCode(code) ? undefined : code;
+  }
+
+  /** The vendor's own words (or published meaning of its code), stored beside the normalized errorCode. */
+  get vendorErrorMessage(): string | undefined {
+    return this.info.vendorMessage;
+  }
+}
+
+/** Parley's own refusal codes (`parley.missingContentSid`, `parley:sms-media-unsupported`): nothing a vendor said. */
+export function isParleyCode(code: string): boolean {
+  return /^parley[.:]/.test(code);
+}
+
+/** A vendor's error code as Parley reads it: the contract code it normalizes to, and the vendor's published meaning. */
+export interface VendorCodeMeaning extends ErrorClassification {
+  /** What the vendor's list says the code means, for failures that come with a code but no words. */
+  description: string;
+}
+
+export const permanentCode = (code: ErrorCode, description: string): VendorCodeMeaning => ({ code, retryable: false, description });
+export const retryableCode = (code: ErrorCode, description: string): VendorCodeMeaning => ({ code, retryable: true, description });
+
+/** The classification part of a meaning, without its description. */
+export function classificationOf(meaning: VendorCodeMeaning): ErrorClassification {
+  const { code, retryable, fallbackToSms } = meaning;
+  return fallbackToSms ? { code, retryable, fallbackToSms } : { code, retryable };
 }
 
 /**
@@ -61,7 +103,8 @@ export function outcomeUnknown(error: VendorError): boolean {
  * permanent rejection.
  */
 export function classifyCommon(error: VendorError): ErrorClassification {
-  const { transport, httpStatus } = error.info;
+  const { transport, httpStatus, vendorCode } = error.info;
+  if (vendorCode === UNSUPPORTED_CONTENT) return { code: ErrorCode.UnsupportedByProvider, retryable: false };
   if (transport) return { code: ErrorCode.VendorUnavailable, retryable: true };
   // No answer and no transport failure: Parley itself refused to build the request (nothing was sent).
   if (httpStatus === undefined) return { code: ErrorCode.VendorRejected, retryable: false };

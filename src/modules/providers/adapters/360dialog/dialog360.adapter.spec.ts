@@ -184,7 +184,7 @@ describe('Dialog360Adapter', () => {
       const inbound = adapter.parseWebhook(context(), request({ 'x-parley-webhook-secret': SECRET }));
       expect(inbound.map((e) => e.kind === 'inbound' && [e.vendorMessageId, e.from, e.profileName, e.content.type])).toEqual([
         ['wamid.batch-0001', '31612345678', 'Sanne de Vries', 'text'],
-        ['wamid.batch-0002', '447700900123', 'Tom Baker', 'media'],
+        ['wamid.batch-0002', '447700900123', 'Tom Baker', 'image'],
         ['wamid.batch-0003', '31612345678', 'Sanne de Vries', 'interactive'],
         ['wamid.batch-0004', '5511912345678', 'Ana Lima', 'location'],
       ]);
@@ -192,6 +192,67 @@ describe('Dialog360Adapter', () => {
       expect(failed).toEqual([
         expect.objectContaining({ kind: 'status', status: 'failed', errorCode: ErrorCode.SessionWindowExpired, vendorErrorCode: '131047' }),
       ]);
+    });
+
+    it('reads the full message model as Meta writes it: reactions, orders, Flow answers, edits, preferences, notices', () => {
+      const parse = (name: string) => adapter.parseWebhook(context(), request({}, fixture(`meta/${name}`)));
+      const rich = parse('inbound-rich-types.json');
+      expect(rich.map((e) => (e.kind === 'inbound' ? [e.content.type, e.text] : e.kind))).toEqual([
+        ['reaction', '[reaction 👍]'],
+        ['reaction', '[reaction removed]'],
+        ['reaction', '[reaction removed]'],
+        ['contacts', '[2 contacts: Jan Jansen, Piet]'],
+        ['order', '[order: 3 items] Graag vrijdag bezorgen'],
+        ['interactive', 'Sent'],
+        ['interactive', 'Tuesday 10:00'],
+        ['button', 'Stop promotions'],
+        ['audio', '[audio]'],
+        ['document', 'Factuur oktober'],
+        ['sticker', '[sticker]'],
+        ['video', '[video]'],
+        ['location', '[location: Centraal Station, Damrak 1, 1012 LG Amsterdam]'],
+      ]);
+      expect(parse('inbound-system-edit-revoke.json').map((e) => e.kind)).toEqual(['inbound', 'inbound', 'edit', 'revoke', 'inbound']);
+      expect(parse('user-preferences.json').map((e) => e.kind === 'user-preference' && e.action)).toEqual(['stop', 'resume']);
+      expect(parse('status-played-and-failures.json').map((e) => e.kind === 'status' && [e.status, e.vendorErrorCode])).toEqual([
+        ['played', undefined],
+        ['failed', '131049'],
+        ['failed', '130472'],
+        ['failed', '131053'],
+        ['failed', '131050'],
+      ]);
+    });
+  });
+
+  describe('rich sends and read receipts', () => {
+    it('sends everything the Cloud API can', () => {
+      expect([...adapter.outboundFeatures()].sort()).toEqual(['interactive', 'location', 'reaction', 'reply']);
+    });
+
+    it('sends a list quoting a message, in Meta’s shape', async () => {
+      const { body } = await sendAndCapture({
+        type: 'interactive',
+        replyToVendorMessageId: 'wamid.IN1',
+        interactive: { type: 'list', body: 'Kies', buttonText: 'Opties', sections: [{ rows: [{ id: 'a', title: 'A' }] }] },
+      });
+      expect(body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '447700900123',
+        context: { message_id: 'wamid.IN1' },
+        type: 'interactive',
+        interactive: { type: 'list', body: { text: 'Kies' }, action: { button: 'Opties', sections: [{ rows: [{ id: 'a', title: 'A' }] }] } },
+      });
+    });
+
+    it('marks a message read on /messages with the channel key', async () => {
+      d360.respondWith({ json: { success: true } });
+      await adapter.markRead(context(), 'wamid.IN-LAST');
+      const [req] = await d360.waitForRequests(1);
+      expect(req.method).toBe('POST');
+      expect(req.path).toBe('/messages');
+      expect(req.headers['d360-api-key']).toBe(API_KEY);
+      expect(req.json()).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.IN-LAST' });
     });
   });
 

@@ -7,6 +7,7 @@ import type {
   CredentialSpec,
   ErrorClassification,
   NewTemplate,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -18,14 +19,16 @@ import { asJsonObject, asJsonObjects } from '../json-reader';
 import type { VendorError } from '../vendor-error';
 import {
   buildSendPayload,
+  CLOUD_API_FEATURES,
   classifyCloudApiError,
   createdTemplateFrom,
+  markReadPayload,
   newTemplateBody,
-  parseWebhookBody,
   sendResultFrom,
   templateFrom,
   vendorErrorFrom,
 } from '../meta/cloud-api.format';
+import { parseWebhookBody } from '../meta/cloud-api-webhook';
 
 export const DIALOG360_ORIGIN = 'https://waba-v2.360dialog.io';
 export const DIALOG360_SECRET_HEADER = 'x-parley-webhook-secret';
@@ -62,6 +65,10 @@ export class Dialog360Adapter implements ChannelAdapter {
     return 80;
   }
 
+  outboundFeatures(): ReadonlySet<OutboundFeature> {
+    return CLOUD_API_FEATURES;
+  }
+
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
     const response = await this.http.request({
       method: 'POST',
@@ -70,6 +77,17 @@ export class Dialog360Adapter implements ChannelAdapter {
       json: buildSendPayload(message.to, message.content),
     });
     return sendResultFrom(response, this.vendor);
+  }
+
+  /** `POST …/messages {status: 'read', message_id}`: the customer sees blue ticks on this message and those before it. */
+  async markRead(p: ProviderContext, vendorMessageId: string): Promise<void> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: vendorUrl(p.credentials, DIALOG360_ORIGIN, '/messages'),
+      headers: auth(p),
+      json: markReadPayload(vendorMessageId),
+    });
+    if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
   }
 
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {

@@ -1,4 +1,5 @@
 import { FakeVendor } from '../../../../../test/support/fake-vendor';
+import { fixture } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
@@ -358,20 +359,20 @@ describe('CmComAdapter', () => {
         profileName: 'Ann',
         timestamp: new Date('2024-05-01T10:00:00Z'),
         content: { type: 'text', text: 'Hello' },
+        text: 'Hello',
       });
       const contentOf = (message: Record<string, unknown>) => {
         const [event] = parse(mo(message));
         return event.kind === 'inbound' ? event.content : undefined;
       };
       expect(contentOf({ text: 'See this', media: { mediaUri: 'https://cdn-2.messaging.cm.com/fileproxy/files/1', contentType: 'image/jpeg', title: 'photo.jpg' } })).toEqual({
-        type: 'media',
-        mediaKind: 'image',
-        media: { url: 'https://cdn-2.messaging.cm.com/fileproxy/files/1', mimeType: 'image/jpeg', filename: 'photo.jpg' },
+        type: 'image',
+        media: { url: 'https://cdn-2.messaging.cm.com/fileproxy/files/1', mimeType: 'image/jpeg' },
         caption: 'See this',
+        filename: 'photo.jpg',
       });
       expect(contentOf({ media: { mediaUri: 'https://cdn-1.messaging.cm.com/fileproxy/files/2', contentType: 'image/webp' } })).toEqual({
-        type: 'media',
-        mediaKind: 'sticker',
+        type: 'sticker',
         media: { url: 'https://cdn-1.messaging.cm.com/fileproxy/files/2', mimeType: 'image/webp' },
       });
       expect(contentOf({ location: { latitude: 52.1, longitude: -4.2, label: 'Office', searchQuery: 'Main St 1' } })).toEqual({
@@ -381,7 +382,7 @@ describe('CmComAdapter', () => {
         name: 'Office',
         address: 'Main St 1',
       });
-      expect(contentOf({ custom: { contacts: [] } })).toEqual({ type: 'unsupported', rawType: 'custom' });
+      expect(contentOf({ custom: { contacts: [] } })).toEqual({ type: 'unsupported', rawType: 'contacts', raw: mo({ custom: { contacts: [] } }) });
     });
 
     it('gives a retried inbound message the same id', () => {
@@ -399,6 +400,124 @@ describe('CmComAdapter', () => {
       ]);
       expect(() => parse('{not json')).toThrow();
       expect(parse({ something: 'else' })).toEqual([]);
+    });
+  });
+
+  describe('the full message model', () => {
+    const parseFixture = (name: string) => adapter.parseWebhook(context('whatsapp-bsp'), { method: 'POST', url: '', headers: {}, rawBody: fixture(`cm-com/${name}`) });
+    const sanne = { from: '+31612345678', to: '+3197010203040', profileName: 'Sanne de Vries' };
+
+    it('reads a location from message.custom, as CM documents it', () => {
+      expect(parseFixture('inbound-whatsapp-location.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: expect.stringMatching(/^cm\.[0-9a-f]{40}$/),
+          ...sanne,
+          timestamp: new Date('2024-05-01T10:10:00Z'),
+          content: { type: 'location', latitude: 51.603802, longitude: 4.770821, name: 'CM HQ', address: 'Konijnenberg 30' },
+          text: '[location: CM HQ, Konijnenberg 30]',
+        },
+      ]);
+    });
+
+    it('reads contact cards in WhatsApp’s format from message.custom', () => {
+      expect(parseFixture('inbound-whatsapp-contacts.json')).toEqual([
+        expect.objectContaining({
+          ...sanne,
+          content: { type: 'contacts', contacts: [{ name: 'Jan Jansen', phones: ['+31 76 572 7000'], emails: ['support@cm.example.com'] }] },
+          text: '[contact: Jan Jansen]',
+        }),
+      ]);
+    });
+
+    it('reads a list pick from message.custom', () => {
+      expect(parseFixture('inbound-whatsapp-interactive.json')).toEqual([
+        expect.objectContaining({
+          content: { type: 'interactive', kind: 'list_reply', id: 'slot-tue-10', title: 'Dinsdag 10:00', description: 'Breda, 45 min' },
+          text: 'Dinsdag 10:00',
+        }),
+      ]);
+    });
+
+    it('keeps CM’s code and description beside the normalized code of a failed report', () => {
+      expect(parseFixture('status-failed.json')).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'msg-789',
+          status: 'failed',
+          timestamp: new Date('2024-05-01T10:13:00Z'),
+          recipient: '0031612345678',
+          errorCode: ErrorCode.NotOnWhatsApp,
+          errorMessage: 'Message is not delivered because the recipient is not a WhatsApp user',
+          vendorErrorCode: '1004',
+          vendorErrorMessage: 'Message is not delivered because the recipient is not a WhatsApp user',
+        },
+      ]);
+    });
+  });
+
+  describe('rich sends', () => {
+    const sent = (body: unknown) => (body as { messages: { msg: Record<string, unknown>[] } }).messages.msg[0];
+
+    it('sends interactive messages and locations on WhatsApp, nothing rich on SMS', () => {
+      expect([...adapter.outboundFeatures('whatsapp-bsp')].sort()).toEqual(['interactive', 'location']);
+      expect([...adapter.outboundFeatures('sms')]).toEqual([]);
+    });
+
+    it('sends reply buttons as WhatsApp’s interactive object in the rich content, the body as fallback', async () => {
+      const { body } = await sendAndCapture(context('whatsapp-bsp'), {
+        type: 'interactive',
+        interactive: { type: 'buttons', body: 'Bevestigt u dinsdag?', buttons: [{ id: 'yes', title: 'Ja' }, { id: 'no', title: 'Nee' }] },
+      });
+      expect(sent(body)).toEqual({
+        from: '+3197010203040',
+        to: [{ number: '+31612345678' }],
+        allowedChannels: ['WhatsApp'],
+        reference: 'msg-123',
+        body: { type: 'auto', content: 'Bevestigt u dinsdag?' },
+        richContent: {
+          conversation: [
+            {
+              interactive: {
+                type: 'button',
+                body: { text: 'Bevestigt u dinsdag?' },
+                action: {
+                  buttons: [
+                    { type: 'reply', reply: { id: 'yes', title: 'Ja' } },
+                    { type: 'reply', reply: { id: 'no', title: 'Nee' } },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('sends a location in the shape CM delivers one', async () => {
+      const { body } = await sendAndCapture(context('whatsapp-bsp'), { type: 'location', location: { latitude: 51.603802, longitude: 4.770821, name: 'CM HQ', address: 'Konijnenberg 30' } });
+      expect(sent(body)).toMatchObject({
+        body: { type: 'auto', content: 'CM HQ' },
+        richContent: { conversation: [{ location: { latitude: 51.603802, longitude: 4.770821, label: 'CM HQ', searchQuery: 'Konijnenberg 30' } }] },
+      });
+    });
+
+    it.each([
+      ['a reaction', 'whatsapp-bsp', { type: 'reaction', reaction: { targetVendorMessageId: 'x', emoji: '👍' } }],
+      ['a quoted reply', 'whatsapp-bsp', { type: 'text', text: 'Ja', replyToVendorMessageId: 'x' }],
+      ['a location over SMS', 'sms', { type: 'location', location: { latitude: 1, longitude: 2 } }],
+    ] as const)('refuses %s as unsupportedByProvider without calling CM', async (_case, kind, content) => {
+      const error = (await adapter.send(context(kind), message(content)).catch((e: unknown) => e)) as VendorError;
+      expect(error).toBeInstanceOf(VendorError);
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
+      expect(cm.requests).toHaveLength(0);
+    });
+
+    it('gives a send error code without words CM’s meaning of it', async () => {
+      cm.respondWith({ status: 200, json: { errorCode: 102, messages: [] } });
+      const error = (await adapter.send(context('sms'), message({ type: 'text', text: 'Hi' })).catch((e: unknown) => e)) as VendorError;
+      expect(error.vendorErrorCode).toBe('102');
+      expect(error.vendorErrorMessage).toBe('The account has insufficient balance');
     });
   });
 

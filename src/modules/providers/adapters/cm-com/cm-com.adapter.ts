@@ -10,6 +10,7 @@ import type {
   ErrorClassification,
   InboundContent,
   InboundMessageEvent,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -19,8 +20,12 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { asArray, asJsonObject, asJsonObjects, asNumeric, asStringOrNumber, lookup, parseJsonObject, type JsonObject } from '../json-reader';
+import { inboundText } from '../inbound-text';
 import { mediaKindOf, mimeTypeOf, urlPathname, type MimeTypeOptions } from '../media-types';
-import { classifyCommon, VendorError } from '../vendor-error';
+import { interactiveObject } from '../meta/cloud-api.format';
+import { contactCards, interactiveReply, orderContent } from '../meta/whatsapp-objects';
+import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
+import { classificationOf, classifyCommon, permanentCode, retryableCode, UNSUPPORTED_CONTENT, VendorError, type VendorCodeMeaning } from '../vendor-error';
 import { sha256Hex } from '../webhook-crypto';
 
 /** CM.com signs nothing: admins add this header (or a `secret` query parameter) to the webhook they configure. */
@@ -43,12 +48,19 @@ const STATUS_BY_CM_CODE: Record<string, DeliveryStatus> = {
   '4': 'read',
 };
 
-/** The gateway's `errorCode`/`messageErrorCode` values that mean more than "rejected" (CM SDK TextClientStatusCodes). */
-const CM_CODES: Record<string, ErrorClassification> = {
-  '302': { code: ErrorCode.InvalidRecipient, retryable: false },
-  '303': { code: ErrorCode.InvalidRecipient, retryable: false },
-  '500': { code: ErrorCode.VendorUnavailable, retryable: true },
+/** The gateway's `errorCode`/`messageErrorCode` values (CM's send error codes, as in its SDKs' TextClientStatusCodes). */
+const CM_CODES: Record<string, VendorCodeMeaning> = {
+  '101': permanentCode(ErrorCode.VendorRejected, 'Authentication of the request failed'),
+  '102': permanentCode(ErrorCode.VendorRejected, 'The account has insufficient balance'),
+  '103': permanentCode(ErrorCode.VendorRejected, 'The product token is incorrect'),
+  '201': permanentCode(ErrorCode.VendorRejected, 'This account may not send from the given sender'),
+  '302': permanentCode(ErrorCode.InvalidRecipient, 'The recipient number is invalid'),
+  '303': permanentCode(ErrorCode.InvalidRecipient, 'The recipient number is not allowed or malformed'),
+  '500': retryableCode(ErrorCode.VendorUnavailable, 'General error at CM.com'),
 };
+
+/** CM.com sends WhatsApp's interactive and location objects in its rich content; it documents no reactions or quoted replies. */
+const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['interactive', 'location']);
 
 /**
  * CM.com's Business Messaging API: one endpoint for SMS and WhatsApp, selected by `allowedChannels`. It
@@ -76,7 +88,12 @@ export class CmComAdapter implements ChannelAdapter {
     return kind === 'sms' ? 50 : 80;
   }
 
+  outboundFeatures(kind: ProviderKind): ReadonlySet<OutboundFeature> {
+    return kind === 'sms' ? NO_FEATURES : WHATSAPP_FEATURES;
+  }
+
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
+    refuseUnsupported(this.vendor, this.outboundFeatures(p.kind), message.content);
     const token = p.credentials.productToken;
     const response = await this.http.request({
       method: 'POST',
@@ -136,7 +153,7 @@ export class CmComAdapter implements ChannelAdapter {
     const { vendorCode } = error.info;
     if (vendorCode === CM_TEMPLATE_WITHOUT_TEXT) return { code: ErrorCode.TemplateNotFound, retryable: false };
     const known = lookup(CM_CODES, vendorCode);
-    return known ?? classifyCommon(error);
+    return known ? classificationOf(known) : classifyCommon(error);
   }
 }
 
@@ -177,6 +194,20 @@ function buildMessage(p: ProviderContext, message: OutboundMessage): JsonObject 
       const conversation = caption ? [{ text: caption }, { media }] : [{ media }];
       return { ...base, body: autoBody(fallback), richContent: { conversation } };
     }
+    case 'interactive': {
+      // The body is the fallback for channels without rich content; WhatsApp shows the interactive object.
+      const interactive = content.interactive;
+      return { ...base, body: autoBody(interactive.body), richContent: { conversation: [{ interactive: interactiveObject(interactive) }] } };
+    }
+    case 'location': {
+      const { latitude, longitude, name, address } = content.location;
+      const label = name ?? address;
+      const location = { latitude, longitude, ...(label ? { label } : {}), ...(address ? { searchQuery: address } : {}) };
+      return { ...base, body: autoBody(label ?? `${latitude}, ${longitude}`), richContent: { conversation: [{ location }] } };
+    }
+    case 'reaction':
+      // refuseUnsupported stops it before a request is built.
+      throw new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: 'CM.com cannot send reactions' });
   }
 }
 
@@ -201,11 +232,13 @@ function whatsappTemplate(p: ProviderContext, template: TemplateContent): JsonOb
 function cmError(response: VendorResponse, body: JsonObject | undefined, detail: JsonObject | undefined): VendorError {
   const messageCode = nonZero(detail?.messageErrorCode);
   const topCode = nonZero(body?.errorCode);
-  const message = asStringOrNumber(detail?.messageDetails) ?? asStringOrNumber(body?.details) ?? `CM.com answered HTTP ${response.status}`;
+  const vendorCode = messageCode ?? topCode;
+  const vendorMessage = asStringOrNumber(detail?.messageDetails) ?? asStringOrNumber(body?.details) ?? lookup(CM_CODES, vendorCode)?.description;
   return new VendorError({
     httpStatus: response.status,
-    vendorCode: messageCode ?? topCode,
-    message,
+    vendorCode,
+    message: vendorMessage ?? `CM.com answered HTTP ${response.status}`,
+    ...(vendorMessage ? { vendorMessage } : {}),
     retryAfterMs: retryAfterMs(response.headers),
   });
 }
@@ -233,7 +266,9 @@ function statusUpdate(msg: JsonObject): StatusUpdateEvent | undefined {
     const description = asStringOrNumber(status?.errorDescription);
     event.errorCode = failureCode(description);
     event.errorMessage = description ?? (code === '1' ? 'Rejected by CM.com or the operator' : 'Not delivered');
-    event.vendorErrorCode = asStringOrNumber(status?.errorCode);
+    const vendorErrorCode = asStringOrNumber(status?.errorCode);
+    if (vendorErrorCode) event.vendorErrorCode = vendorErrorCode;
+    if (description) event.vendorErrorMessage = description;
   }
   return event;
 }
@@ -255,6 +290,7 @@ function inbound(root: JsonObject, rawBody: Buffer): InboundMessageEvent {
   const recipient = asJsonObject(root.to);
   const to = recipient ? asStringOrNumber(recipient.number) : asStringOrNumber(root.to);
   const name = asStringOrNumber(sender?.name);
+  const content = inboundContent(root);
   return {
     kind: 'inbound',
     // CM sends no id for a received message (`reference` is the one of the message it answers); its retries
@@ -264,7 +300,8 @@ function inbound(root: JsonObject, rawBody: Buffer): InboundMessageEvent {
     ...(to ? { to } : {}),
     ...(name ? { profileName: name } : {}),
     timestamp: utcDate(root.timeUtc ?? root.time),
-    content: inboundContent(root),
+    content,
+    text: inboundText(content),
   };
 }
 
@@ -277,25 +314,47 @@ function inboundContent(root: JsonObject): InboundContent {
     const mimeType = asStringOrNumber(media?.contentType) ?? asStringOrNumber(media?.mimeType);
     const title = asStringOrNumber(media?.title) ?? asStringOrNumber(media?.mediaName);
     return {
-      type: 'media',
-      mediaKind: mediaKindOf(mimeType),
-      media: { url: mediaUri, ...(mimeType ? { mimeType } : {}), ...(title ? { filename: title } : {}) },
+      type: mediaKindOf(mimeType),
+      media: { url: mediaUri, ...(mimeType ? { mimeType } : {}) },
       ...(text ? { caption: text } : {}),
+      ...(title ? { filename: title } : {}),
     };
   }
-  const location = asJsonObject(message?.location);
-  if (location) {
-    const latitude = asNumeric(location.latitude);
-    const longitude = asNumeric(location.longitude);
-    if (latitude !== undefined && longitude !== undefined) {
-      const label = asStringOrNumber(location.label);
-      const address = asStringOrNumber(location.searchQuery);
-      return { type: 'location', latitude, longitude, ...(label ? { name: label } : {}), ...(address ? { address } : {}) };
-    }
-  }
+  // WhatsApp's own objects arrive in `custom` (older deliveries put a location beside the text).
+  const custom = asJsonObject(message?.custom) ?? {};
+  const whatsapp = customContent(custom) ?? locationContent(asJsonObject(message?.location));
+  if (whatsapp) return whatsapp;
   if (text !== undefined) return { type: 'text', text };
-  const rawType = Object.keys(message ?? {}).find((key) => message?.[key] !== null && message?.[key] !== undefined);
-  return { type: 'unsupported', rawType: rawType ?? 'unknown' };
+  const rawType = [...Object.keys(custom), ...Object.keys(message ?? {})].find((key) => key !== 'custom' && (custom[key] ?? message?.[key]) != null);
+  return { type: 'unsupported', rawType: rawType ?? 'unknown', raw: root };
+}
+
+/** `message.custom`: WhatsApp's objects as WhatsApp writes them (contacts, interactive replies, orders, reactions). */
+function customContent(custom: JsonObject): InboundContent | undefined {
+  const location = locationContent(asJsonObject(custom.location));
+  if (location) return location;
+  const contacts = contactCards(custom.contacts);
+  if (contacts.length) return { type: 'contacts', contacts };
+  const interactive = asJsonObject(custom.interactive);
+  const reply = interactive && interactiveReply(interactive);
+  if (reply) return reply;
+  const order = asJsonObject(custom.order);
+  const cart = order && orderContent(order);
+  if (cart) return cart;
+  const reaction = asJsonObject(custom.reaction);
+  const target = asStringOrNumber(reaction?.message_id);
+  if (reaction && target) return { type: 'reaction', emoji: asStringOrNumber(reaction.emoji) ?? '', targetVendorMessageId: target };
+  return undefined;
+}
+
+/** CM's location: `{latitude, longitude, label, searchQuery}`. */
+function locationContent(location: JsonObject | undefined): InboundContent | undefined {
+  const latitude = asNumeric(location?.latitude);
+  const longitude = asNumeric(location?.longitude);
+  if (latitude === undefined || longitude === undefined) return undefined;
+  const label = asStringOrNumber(location?.label);
+  const address = asStringOrNumber(location?.searchQuery);
+  return { type: 'location', latitude, longitude, ...(label ? { name: label } : {}), ...(address ? { address } : {}) };
 }
 
 function queryParameter(url: string, name: string): string | undefined {

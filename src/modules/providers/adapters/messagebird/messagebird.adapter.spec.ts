@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { FakeVendor } from '../../../../../test/support/fake-vendor';
-import { fixtureJson } from '../../../../../test/support/fixtures';
+import { fixture, fixtureJson } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ManualClock } from '../../../../common/clock/clock';
 import { ErrorCode } from '../../../../common/errors/error-code';
@@ -318,6 +318,7 @@ describe('MessageBirdAdapter', () => {
           profileName: 'Ann',
           timestamp: new Date('2022-12-22T08:32:50.736Z'),
           content: { type: 'text', text: 'Sample incoming text message' },
+          text: 'Sample incoming text message',
         },
       ]);
     });
@@ -328,29 +329,27 @@ describe('MessageBirdAdapter', () => {
         return event.kind === 'inbound' ? event.content : undefined;
       };
       expect(contentOf({ type: 'image', image: { images: [{ mediaUrl: 'https://media.bird.com/1' }], text: 'Look' } })).toEqual({
-        type: 'media',
-        mediaKind: 'image',
+        type: 'image',
         media: { url: 'https://media.bird.com/1' },
         caption: 'Look',
       });
       expect(contentOf({ type: 'image', image: { images: [{ mediaUrl: 'https://media.bird.com/s', contentType: 'image/webp' }] } })).toEqual({
-        type: 'media',
-        mediaKind: 'sticker',
+        type: 'sticker',
         media: { url: 'https://media.bird.com/s', mimeType: 'image/webp' },
       });
       expect(
         contentOf({ type: 'file', file: { files: [{ mediaUrl: 'https://media.bird.com/2', contentType: 'audio/ogg', filename: 'voice.ogg' }] } }),
-      ).toEqual({ type: 'media', mediaKind: 'audio', media: { url: 'https://media.bird.com/2', mimeType: 'audio/ogg', filename: 'voice.ogg' } });
+      ).toEqual({ type: 'audio', media: { url: 'https://media.bird.com/2', mimeType: 'audio/ogg' }, filename: 'voice.ogg' });
       expect(
         contentOf({ type: 'file', file: { files: [{ mediaUrl: 'https://media.bird.com/3', contentType: 'application/pdf' }], text: 'Invoice' } }),
-      ).toEqual({ type: 'media', mediaKind: 'document', media: { url: 'https://media.bird.com/3', mimeType: 'application/pdf' }, caption: 'Invoice' });
+      ).toEqual({ type: 'document', media: { url: 'https://media.bird.com/3', mimeType: 'application/pdf' }, caption: 'Invoice' });
       expect(
         contentOf({
           type: 'location',
           location: { coordinates: { latitude: 52.37, longitude: 4.89 }, location: { label: 'Office', address: 'Main St 1' } },
         }),
       ).toEqual({ type: 'location', latitude: 52.37, longitude: 4.89, name: 'Office', address: 'Main St 1' });
-      expect(contentOf({ type: 'list', list: { text: 'Pick one' } })).toEqual({ type: 'unsupported', rawType: 'list' });
+      expect(contentOf({ type: 'list', list: { text: 'Pick one' } })).toEqual({ type: 'unsupported', rawType: 'list', raw: { type: 'list', list: { text: 'Pick one' } } });
     });
 
     it('maps outbound statuses and skips Bird-internal ones', () => {
@@ -388,6 +387,7 @@ describe('MessageBirdAdapter', () => {
           errorCode: ErrorCode.NotOnWhatsApp,
           errorMessage: 'Message undeliverable',
           vendorErrorCode: '131026',
+          vendorErrorMessage: 'Message undeliverable',
         }),
       ]);
       expect(
@@ -426,6 +426,131 @@ describe('MessageBirdAdapter', () => {
       const p = context();
       expect(() => adapter.parseWebhook(p, { method: 'POST', url: p.webhookUrl, headers: {}, rawBody: Buffer.from('{nope') })).toThrow();
       expect(() => parse(inbound({ type: 'text', text: { text: 'x' } }, { sender: {} }))).toThrow();
+    });
+  });
+
+  describe('the full message model', () => {
+    const parseFixture = (name: string) => adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: fixture(`messagebird/${name}`) });
+
+    it('reads the quoted message, the ad referral and the business-scoped user id Bird adds', () => {
+      expect(parseFixture('inbound-whatsapp-reply-referral.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '3c5e1f27-9a2b-4d8c-b1e6-7f0a9c3d5e21',
+          from: '+31612345678',
+          fromUserId: 'NL.1502576394655843',
+          username: 'sanne.dv',
+          to: '+3197010203040',
+          profileName: 'Sanne de Vries',
+          timestamp: new Date('2024-05-01T10:02:00.000Z'),
+          content: { type: 'text', text: 'Ja, ik wil de winteractie' },
+          text: 'Ja, ik wil de winteractie',
+          context: { replyToVendorMessageId: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b' },
+          referral: {
+            sourceType: 'ad',
+            sourceId: '120212345678900123',
+            sourceUrl: 'https://fb.me/3cr4Wqqkv',
+            headline: 'Winteruitverkoop: 30% korting',
+            body: 'Stuur ons een bericht voor je kortingscode',
+            mediaUrl: 'https://scontent.xx.fbcdn.net/v/t45.1600-4/winter.jpg',
+            ctwaClid: 'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0',
+          },
+        },
+      ]);
+    });
+
+    it('reads an order with prices as exact decimals from amount and exponent', () => {
+      expect(parseFixture('inbound-whatsapp-order.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
+          from: '+31612345678',
+          to: '+3197010203040',
+          profileName: 'Sanne de Vries',
+          timestamp: new Date('2024-05-01T10:03:00.000Z'),
+          content: {
+            type: 'order',
+            catalogId: '1009854627364518',
+            items: [
+              { productId: 'SKU-TEE-BLK-M', quantity: 2, price: '19.95', currency: 'EUR' },
+              { productId: 'SKU-CAP-01', quantity: 1, price: '12.50', currency: 'EUR' },
+            ],
+          },
+          text: '[order: 3 items]',
+        },
+      ]);
+    });
+
+    it('reads a sender known only by a business-scoped user id, and the product they ask about', () => {
+      expect(parseFixture('inbound-whatsapp-username.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e',
+          fromUserId: 'NL.1600000000000002',
+          username: 'lena.k',
+          to: '+3197010203040',
+          profileName: 'Lena',
+          timestamp: new Date('2024-05-01T10:04:00.000Z'),
+          content: { type: 'text', text: 'Hoi' },
+          text: 'Hoi',
+          context: { referredProduct: { catalogId: '1009854627364518', productId: 'SKU-CAP-01' } },
+        },
+      ]);
+    });
+
+    it('gives a WhatsApp code passed through without words Meta’s meaning of it', () => {
+      expect(parseFixture('status-whatsapp-failed-code-only.json')).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'bird-msg-2',
+          status: 'failed',
+          timestamp: new Date('2024-05-01T10:05:00Z'),
+          recipient: '+31612345678',
+          errorCode: ErrorCode.VendorRejected,
+          errorMessage: 'Meta chose not to deliver this marketing message to keep engagement healthy (marketing limit)',
+          vendorErrorCode: '131049',
+          vendorErrorMessage: 'Meta chose not to deliver this marketing message to keep engagement healthy (marketing limit)',
+        },
+      ]);
+    });
+
+    it('classifies WhatsApp’s codes in API errors, but never a small code of Bird’s own as one of Graph’s', () => {
+      expect(adapter.classifyError(new VendorError({ httpStatus: 400, vendorCode: '131047', message: 'x' }))).toEqual({ code: ErrorCode.SessionWindowExpired, retryable: false });
+      expect(adapter.classifyError(new VendorError({ httpStatus: 400, vendorCode: '1', message: 'x' }))).toEqual({ code: ErrorCode.VendorRejected, retryable: false });
+    });
+  });
+
+  describe('rich sends', () => {
+    it('sends locations and quoted replies on WhatsApp, nothing rich on SMS', () => {
+      expect([...adapter.outboundFeatures('whatsapp-bsp')].sort()).toEqual(['location', 'reply']);
+      expect([...adapter.outboundFeatures('sms')]).toEqual([]);
+    });
+
+    it('sends a location in the shape Bird delivers one', async () => {
+      const { body } = await sendAndCapture(context(), { type: 'location', location: { latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station', address: 'Damrak 1' } });
+      expect(body).toEqual({
+        receiver: { contacts: [{ identifierValue: '+31612345678' }] },
+        body: { type: 'location', location: { coordinates: { latitude: 52.3759, longitude: 4.8975 }, location: { label: 'Centraal Station', address: 'Damrak 1' } } },
+      });
+    });
+
+    it('quotes a message with replyTo', async () => {
+      const { body } = await sendAndCapture(context(), { type: 'text', text: 'Ja hoor', replyToVendorMessageId: '3c5e1f27-9a2b-4d8c-b1e6-7f0a9c3d5e21' });
+      expect(body).toEqual({
+        receiver: { contacts: [{ identifierValue: '+31612345678' }] },
+        body: { type: 'text', text: { text: 'Ja hoor' } },
+        replyTo: { id: '3c5e1f27-9a2b-4d8c-b1e6-7f0a9c3d5e21', order: 0, type: 'message' },
+      });
+    });
+
+    it.each([
+      ['buttons', { type: 'interactive', interactive: { type: 'buttons', body: 'Ja?', buttons: [{ id: 'y', title: 'Ja' }] } }],
+      ['a reaction', { type: 'reaction', reaction: { targetVendorMessageId: 'm', emoji: '👍' } }],
+    ] as const)('refuses %s as unsupportedByProvider without calling Bird', async (_case, content) => {
+      const error: unknown = await adapter.send(context(), message(content)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VendorError);
+      expect(adapter.classifyError(error as VendorError)).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
+      expect(bird.requests).toHaveLength(0);
     });
   });
 

@@ -4,13 +4,19 @@ import { Clock } from '../../../../common/clock/clock';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { isSuccessful, retryAfterMs, VendorHttpClient, type VendorResponse, vendorUrl } from '../../http/vendor-http.client';
 import type { ProviderKind } from '../../provider-kind';
+import { isWhatsAppUserId } from '../../../../common/phone/whatsapp-number';
 import type {
   ChannelAdapter,
   CredentialSpec,
   DeliveryStatus,
   ErrorClassification,
   InboundContent,
+  InboundContext,
   InboundMessageEvent,
+  InboundReferral,
+  InboundSender,
+  OrderItem,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -19,9 +25,13 @@ import type {
   TemplateContent,
   WebhookEvent,
 } from '../channel-adapter';
-import { asArray, asJsonObject, asNumeric, asStringOrNumber, lookup, parseJsonObject, type JsonObject } from '../json-reader';
+import { asArray, asJsonObject, asJsonObjects, asNumeric, asStringOrNumber, lookup, parseJsonObject, type JsonObject } from '../json-reader';
+import { inboundText } from '../inbound-text';
 import { mediaKindOf, mimeTypeOf, type MimeTypeOptions } from '../media-types';
-import { classifyCommon, VendorError } from '../vendor-error';
+import { whatsAppCodeMeaning } from '../meta/meta-error-codes';
+import { compact } from '../meta/whatsapp-objects';
+import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
+import { classificationOf, classifyCommon, UNSUPPORTED_CONTENT, VendorError } from '../vendor-error';
 import { isSha256HexOf } from '../webhook-crypto';
 
 export const BIRD_SIGNATURE_HEADER = 'messagebird-signature-jwt';
@@ -46,19 +56,11 @@ const STATUS_BY_BIRD_STATUS: Record<string, DeliveryStatus> = {
 };
 
 /**
- * Bird passes WhatsApp's own error code through in `failure.source.code` (and in API errors that come
- * straight from WhatsApp), so Meta's codes are the precise ones to act on.
+ * Bird sends a WhatsApp location and quotes a message (`replyTo`) in its own message format. Its reply
+ * buttons, lists and reactions are not documented as a plain message body, so they are left to vendors
+ * that document them.
  */
-const WHATSAPP_CODES: Record<string, ErrorClassification> = {
-  '131026': { code: ErrorCode.NotOnWhatsApp, retryable: false, fallbackToSms: true },
-  '131047': { code: ErrorCode.SessionWindowExpired, retryable: false },
-  '130429': { code: ErrorCode.RateLimited, retryable: true },
-  '131056': { code: ErrorCode.RateLimited, retryable: true },
-  '132000': { code: ErrorCode.TemplateParameterMismatch, retryable: false },
-  '132001': { code: ErrorCode.TemplateNotFound, retryable: false },
-  '132015': { code: ErrorCode.TemplateNotApproved, retryable: false },
-  '132016': { code: ErrorCode.TemplateNotApproved, retryable: false },
-};
+const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['location', 'reply']);
 
 const BIRD_INTERACTIONS_MEANING_READ = new Set(['opened', 'read', 'seen']);
 
@@ -100,8 +102,13 @@ export class MessageBirdAdapter implements ChannelAdapter {
     return kind === 'sms' ? 50 : 80;
   }
 
+  outboundFeatures(kind: ProviderKind): ReadonlySet<OutboundFeature> {
+    return kind === 'sms' ? NO_FEATURES : WHATSAPP_FEATURES;
+  }
+
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
     const { workspaceId, channelId, accessKey } = p.credentials;
+    refuseUnsupported(this.vendor, this.outboundFeatures(p.kind), message.content);
     const path = `/workspaces/${encodeURIComponent(workspaceId)}/channels/${encodeURIComponent(channelId)}/messages`;
     const response = await this.http.request({
       method: 'POST',
@@ -183,8 +190,9 @@ export class MessageBirdAdapter implements ChannelAdapter {
   classifyError(error: VendorError): ErrorClassification {
     const { vendorCode, httpStatus, message } = error.info;
     if (vendorCode === BIRD_MISSING_TEMPLATE_ID) return { code: ErrorCode.TemplateNotFound, retryable: false };
-    const whatsapp = lookup(WHATSAPP_CODES, vendorCode);
-    if (whatsapp) return whatsapp;
+    // Bird passes WhatsApp's own error codes through (`failure.source.code`, and API errors straight from WhatsApp).
+    const whatsapp = whatsAppCodeMeaning(vendorCode);
+    if (whatsapp) return classificationOf(whatsapp);
     if (httpStatus === 429 || /too.?many.?requests|rate.?limit/i.test(vendorCode ?? '')) {
       return { code: ErrorCode.RateLimited, retryable: true };
     }
@@ -202,16 +210,25 @@ export class MessageBirdAdapter implements ChannelAdapter {
   private inbound(payload: JsonObject): InboundMessageEvent {
     const id = asStringOrNumber(payload.id);
     const contact = asJsonObject(asJsonObject(payload.sender)?.contact);
-    const from = asStringOrNumber(contact?.identifierValue) ?? asStringOrNumber(contact?.platformAddress);
-    if (!id || !from) throw new Error('Bird inbound message without id or sender');
+    const sender = senderOf(contact, asJsonObject(payload.meta));
+    if (!id || !sender) throw new Error('Bird inbound message without id or sender');
+    const meta = asJsonObject(payload.meta);
+    const content = orderOf(meta) ?? inboundContent(asJsonObject(payload.body));
+    const context = contextOf(payload.replyTo, meta);
+    const referral = referralOf(meta);
     return {
       kind: 'inbound',
       vendorMessageId: id,
-      from,
-      to: asStringOrNumber(asJsonObject(asJsonObject(payload.receiver)?.connector)?.identifierValue),
-      profileName: asStringOrNumber(asJsonObject(contact?.annotations)?.name),
+      ...sender,
+      ...compact({
+        to: asStringOrNumber(asJsonObject(asJsonObject(payload.receiver)?.connector)?.identifierValue),
+        profileName: asStringOrNumber(asJsonObject(contact?.annotations)?.name),
+      }),
       timestamp: this.date(payload.createdAt ?? payload.lastStatusAt),
-      content: inboundContent(asJsonObject(payload.body)),
+      content,
+      text: inboundText(content),
+      ...(context ? { context } : {}),
+      ...(referral ? { referral } : {}),
     };
   }
 
@@ -230,9 +247,16 @@ export class MessageBirdAdapter implements ChannelAdapter {
     if (status === 'failed') {
       const failure = asJsonObject(payload.failure);
       const source = asJsonObject(failure?.source);
+      const vendorErrorCode = asStringOrNumber(source?.code) ?? asStringOrNumber(failure?.code);
+      const vendorErrorMessage =
+        asStringOrNumber(payload.reason) ??
+        asStringOrNumber(failure?.description) ??
+        asStringOrNumber(payload.details) ??
+        whatsAppCodeMeaning(asStringOrNumber(source?.code))?.description;
       event.errorCode = failureCode(payload);
-      event.errorMessage = asStringOrNumber(payload.reason) ?? asStringOrNumber(failure?.description) ?? asStringOrNumber(payload.details);
-      event.vendorErrorCode = asStringOrNumber(source?.code) ?? asStringOrNumber(failure?.code);
+      event.errorMessage = vendorErrorMessage ?? 'Bird reported the message as failed';
+      if (vendorErrorCode) event.vendorErrorCode = vendorErrorCode;
+      if (vendorErrorMessage) event.vendorErrorMessage = vendorErrorMessage;
     }
     return event;
   }
@@ -253,8 +277,13 @@ export class MessageBirdAdapter implements ChannelAdapter {
 }
 
 function buildMessage(p: ProviderContext, message: OutboundMessage): JsonObject {
-  const receiver = { contacts: [{ identifierValue: message.to }] };
   const content = message.content;
+  const replyTo = content.type !== 'reaction' && content.replyToVendorMessageId ? { replyTo: { id: content.replyToVendorMessageId, order: 0, type: 'message' } } : {};
+  return { ...messageBody(p, message.to, content), ...replyTo };
+}
+
+function messageBody(p: ProviderContext, to: string, content: OutboundMessage['content']): JsonObject {
+  const receiver = { contacts: [{ identifierValue: to }] };
   switch (content.type) {
     case 'text':
       return { receiver, body: textBody(content.text) };
@@ -281,6 +310,16 @@ function buildMessage(p: ProviderContext, message: OutboundMessage): JsonObject 
         },
       };
     }
+    case 'location': {
+      // The same shape Bird delivers a customer's location in.
+      const { latitude, longitude, name, address } = content.location;
+      const place = { ...(name ? { label: name } : {}), ...(address ? { address } : {}) };
+      return { receiver, body: { type: 'location', location: { coordinates: { latitude, longitude }, ...(Object.keys(place).length ? { location: place } : {}) } } };
+    }
+    case 'interactive':
+    case 'reaction':
+      // refuseUnsupported stops these before a request is built.
+      throw new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: `Bird cannot send ${content.type} messages through this adapter` });
   }
 }
 
@@ -304,53 +343,129 @@ function templateBody(projectId: string, template: TemplateContent): JsonObject 
 function inboundContent(body: JsonObject | undefined): InboundContent {
   const type = asStringOrNumber(body?.type) ?? 'unknown';
   const part = asJsonObject(body?.[type]);
+  const unsupported: InboundContent = { type: 'unsupported', rawType: type, raw: body ?? {} };
   switch (type) {
     case 'text': {
       const text = asStringOrNumber(part?.text);
-      return text !== undefined ? { type: 'text', text } : { type: 'unsupported', rawType: type };
+      return text !== undefined ? { type: 'text', text } : unsupported;
     }
     case 'image': {
       const image = asJsonObject(asArray(part?.images)[0]);
       const url = asStringOrNumber(image?.mediaUrl);
-      if (!url) return { type: 'unsupported', rawType: type };
+      if (!url) return unsupported;
       const mimeType = asStringOrNumber(image?.contentType);
-      // WhatsApp stickers arrive as Bird images; only their WebP type tells them apart.
-      const mediaKind = mimeType === 'image/webp' ? 'sticker' : 'image';
-      const media = { url, ...(mimeType ? { mimeType } : {}) };
-      return withCaption({ type: 'media', mediaKind, media }, asStringOrNumber(part?.text) ?? asStringOrNumber(image?.altText));
+      const caption = asStringOrNumber(part?.text) ?? asStringOrNumber(image?.altText);
+      return {
+        // WhatsApp stickers arrive as Bird images; only their WebP type tells them apart.
+        type: mimeType === 'image/webp' ? 'sticker' : 'image',
+        media: { url, ...(mimeType ? { mimeType } : {}) },
+        ...(caption ? { caption } : {}),
+      };
     }
     case 'file': {
       const file = asJsonObject(asArray(part?.files)[0]);
       const url = asStringOrNumber(file?.mediaUrl);
-      if (!url) return { type: 'unsupported', rawType: type };
+      if (!url) return unsupported;
       const mimeType = asStringOrNumber(file?.contentType);
       const filename = asStringOrNumber(file?.filename);
-      const media = { url, ...(mimeType ? { mimeType } : {}), ...(filename ? { filename } : {}) };
-      return withCaption({ type: 'media', mediaKind: mediaKindOf(mimeType), media }, asStringOrNumber(part?.text));
+      const caption = asStringOrNumber(part?.text);
+      return {
+        type: mediaKindOf(mimeType),
+        media: { url, ...(mimeType ? { mimeType } : {}) },
+        ...(caption ? { caption } : {}),
+        ...(filename ? { filename } : {}),
+      };
     }
     case 'location': {
       const coordinates = asJsonObject(part?.coordinates);
       const latitude = asNumeric(coordinates?.latitude);
       const longitude = asNumeric(coordinates?.longitude);
-      if (latitude === undefined || longitude === undefined) return { type: 'unsupported', rawType: type };
+      if (latitude === undefined || longitude === undefined) return unsupported;
       const place = asJsonObject(part?.location);
       const name = asStringOrNumber(place?.label);
       const address = asStringOrNumber(place?.address);
       return { type: 'location', latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) };
     }
     default:
-      return { type: 'unsupported', rawType: type };
+      return unsupported;
   }
 }
 
-function withCaption(content: Extract<InboundContent, { type: 'media' }>, caption: string | undefined): InboundContent {
-  return caption ? { ...content, caption } : content;
+/**
+ * The sender: Bird's contact identifier (a number), and on WhatsApp the business-scoped user id and
+ * username Bird adds in `meta.extraInformation` (`whatsappbsuid`, `whatsappusername`). A customer known
+ * only by their username has the user id as identifier.
+ */
+function senderOf(contact: JsonObject | undefined, meta: JsonObject | undefined): InboundSender | undefined {
+  const identifier = asStringOrNumber(contact?.identifierValue) ?? asStringOrNumber(contact?.platformAddress);
+  const extra = asJsonObject(meta?.extraInformation);
+  const bsuid = asStringOrNumber(extra?.whatsappbsuid);
+  const fromUserId = bsuid ?? (identifier && isWhatsAppUserId(identifier) ? identifier : undefined);
+  const from = identifier && !isWhatsAppUserId(identifier) ? identifier : undefined;
+  if (!from && !fromUserId) return undefined;
+  return compact({ from, fromUserId, username: asStringOrNumber(extra?.whatsappusername) });
+}
+
+/** `replyTo` names the quoted message; `meta.referredProduct` the catalog product a question is about. */
+function contextOf(replyTo: unknown, meta: JsonObject | undefined): InboundContext | undefined {
+  const reply = asJsonObject(replyTo);
+  const product = asJsonObject(meta?.referredProduct);
+  const catalogId = asStringOrNumber(product?.externalCatalogId);
+  const productId = asStringOrNumber(product?.externalProductId);
+  const context: InboundContext = compact({
+    replyToVendorMessageId: asStringOrNumber(reply?.id),
+    referredProduct: catalogId && productId ? { catalogId, productId } : undefined,
+  });
+  return Object.keys(context).length ? context : undefined;
+}
+
+/** `meta.referral`: Bird's form of a click-to-WhatsApp ad referral. */
+function referralOf(meta: JsonObject | undefined): InboundReferral | undefined {
+  const referral = asJsonObject(meta?.referral);
+  if (!referral) return undefined;
+  const metadata = asJsonObject(referral.metadata);
+  return {
+    sourceType: asStringOrNumber(referral.source) ?? '',
+    sourceId: asStringOrNumber(metadata?.source_id) ?? '',
+    sourceUrl: asStringOrNumber(metadata?.source_url) ?? '',
+    headline: asStringOrNumber(referral.title) ?? '',
+    body: asStringOrNumber(referral.text) ?? '',
+    ...compact({ mediaUrl: asStringOrNumber(metadata?.media_url), ctwaClid: asStringOrNumber(metadata?.tracking_id) }),
+  };
+}
+
+/**
+ * `meta.order`: a WhatsApp cart, with prices as integer `amount` and decimal `exponent` (1250, 2 = 12.50),
+ * turned into a decimal string without floats.
+ */
+function orderOf(meta: JsonObject | undefined): InboundContent | undefined {
+  const products = asJsonObjects(asJsonObject(meta?.order)?.products);
+  if (products.length === 0) return undefined;
+  const items = products.flatMap((product): OrderItem[] => {
+    const productId = asStringOrNumber(product.externalProductId);
+    const price = asJsonObject(product.price);
+    const amount = scaledDecimal(asStringOrNumber(price?.amount), asNumeric(price?.exponent) ?? 0);
+    if (!productId || amount === undefined) return [];
+    const quantity = asNumeric(product.quantity);
+    return [{ productId, quantity: quantity && quantity > 0 ? quantity : 1, price: amount, currency: (asStringOrNumber(price?.currencyCode) ?? '').toUpperCase() }];
+  });
+  return { type: 'order', catalogId: asStringOrNumber(products[0].externalCatalogId) ?? '', items };
+}
+
+/** `amount` × 10^-`exponent` as a decimal string, by moving the decimal point in the digits. */
+function scaledDecimal(amount: string | undefined, exponent: number): string | undefined {
+  if (!amount || !/^-?\d+$/.test(amount) || !Number.isInteger(exponent) || exponent < 0 || exponent > 18) return undefined;
+  const negative = amount.startsWith('-');
+  const digits = (negative ? amount.slice(1) : amount).padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent);
+  const fraction = digits.slice(digits.length - exponent);
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 function failureCode(payload: JsonObject): ErrorCode {
   const failure = asJsonObject(payload.failure);
   const sourceCode = asStringOrNumber(asJsonObject(failure?.source)?.code);
-  const whatsapp = lookup(WHATSAPP_CODES, sourceCode);
+  const whatsapp = whatsAppCodeMeaning(sourceCode);
   if (whatsapp) return whatsapp.code;
   // Bird's own failure codes are not published as a list; its `details` slug (e.g. `unknown_subscriber`) is.
   const hint = [payload.details, payload.reason, failure?.description].map((v) => asStringOrNumber(v) ?? '').join(' ');

@@ -1,116 +1,132 @@
 import { ErrorCode } from '../../../../common/errors/error-code';
-import { inboundContent, parseWebhookBody, vendorErrorFrom } from './cloud-api.format';
+import { buildSendPayload, classifyCloudApiError, classifyMetaCode, markReadPayload, vendorErrorFrom } from './cloud-api.format';
+import { VendorError } from '../vendor-error';
 
 describe('Cloud API format', () => {
-  describe('inbound content', () => {
-    it.each([
-      [
-        { type: 'video', video: { id: 'v1', mime_type: 'video/mp4', sha256: 'h', caption: 'look' } },
-        { type: 'media', mediaKind: 'video', media: { id: 'v1', mimeType: 'video/mp4', sha256: 'h' }, caption: 'look' },
-      ],
-      [
-        { type: 'audio', audio: { id: 'a1', mime_type: 'audio/ogg; codecs=opus', sha256: 'h', voice: true } },
-        { type: 'media', mediaKind: 'audio', media: { id: 'a1', mimeType: 'audio/ogg; codecs=opus', sha256: 'h' } },
-      ],
-      [
-        { type: 'document', document: { id: 'd1', mime_type: 'application/pdf', sha256: 'h', filename: 'invoice.pdf', caption: 'Invoice' } },
-        {
-          type: 'media',
-          mediaKind: 'document',
-          media: { id: 'd1', mimeType: 'application/pdf', sha256: 'h', filename: 'invoice.pdf' },
-          caption: 'Invoice',
-        },
-      ],
-      [
-        { type: 'sticker', sticker: { id: 's1', mime_type: 'image/webp', sha256: 'h', animated: false } },
-        { type: 'media', mediaKind: 'sticker', media: { id: 's1', mimeType: 'image/webp', sha256: 'h' } },
-      ],
-      [
-        { type: 'location', location: { latitude: 52.37, longitude: 4.89, name: 'Dam', address: 'Dam 1, Amsterdam' } },
-        { type: 'location', latitude: 52.37, longitude: 4.89, name: 'Dam', address: 'Dam 1, Amsterdam' },
-      ],
-      [
-        { type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'slot-2', title: 'Tuesday 10:00', description: '1 h' } } },
-        { type: 'interactive', replyId: 'slot-2', title: 'Tuesday 10:00' },
-      ],
-      [
-        { type: 'interactive', interactive: { type: 'nfm_reply', nfm_reply: { response_json: '{}' } } },
-        { type: 'unsupported', rawType: 'interactive.nfm_reply' },
-      ],
-      [
-        { type: 'button', button: { payload: 'STOP_PROMOS', text: 'Stop promotions' } },
-        { type: 'interactive', replyId: 'STOP_PROMOS', title: 'Stop promotions' },
-      ],
-      [{ type: 'reaction', reaction: { message_id: 'wamid.x', emoji: '👍' } }, { type: 'unsupported', rawType: 'reaction' }],
-      [{ type: 'contacts', contacts: [{ name: { formatted_name: 'A' } }] }, { type: 'unsupported', rawType: 'contacts' }],
-      [{ type: 'order', order: { catalog_id: '1' } }, { type: 'unsupported', rawType: 'order' }],
-      [{ type: 'system', system: { body: 'changed number' } }, { type: 'unsupported', rawType: 'system' }],
-      [{ type: 'unsupported', errors: [{ code: 131051 }] }, { type: 'unsupported', rawType: 'unsupported' }],
-      [{ type: 'brand_new_type', brand_new_type: {} }, { type: 'unsupported', rawType: 'brand_new_type' }],
-      [{}, { type: 'unsupported', rawType: 'unknown' }],
-    ])('reads %j', (message, content) => {
-      expect(inboundContent(message)).toEqual(content);
-    });
-  });
+  describe('send payloads', () => {
+    const envelope = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '31612345678' };
 
-  describe('webhook bodies', () => {
-    it('reads the bare change the app dashboard sends as a test', () => {
-      const body = {
-        field: 'messages',
-        value: {
-          metadata: { display_phone_number: '16505551111', phone_number_id: '123456123' },
-          contacts: [{ profile: { name: 'test user name' }, wa_id: '16315551181' }],
-          messages: [{ from: '16315551181', id: 'ABGGFlA5Fpa', timestamp: '1504902988', type: 'text', text: { body: 'this is a text message' } }],
-        },
-      };
-      expect(parseWebhookBody(Buffer.from(JSON.stringify(body)))).toEqual([
-        {
-          kind: 'inbound',
-          vendorMessageId: 'ABGGFlA5Fpa',
-          from: '16315551181',
-          to: '16505551111',
-          profileName: 'test user name',
-          timestamp: new Date(1504902988 * 1000),
-          content: { type: 'text', text: 'this is a text message' },
-        },
-      ]);
+    it('quotes the message replied to in context.message_id', () => {
+      expect(buildSendPayload('+31612345678', { type: 'text', text: 'Dinsdag past', replyToVendorMessageId: 'wamid.IN1' })).toEqual({
+        ...envelope,
+        context: { message_id: 'wamid.IN1' },
+        type: 'text',
+        text: { preview_url: false, body: 'Dinsdag past' },
+      });
     });
 
-    it('skips statuses that are not delivery steps and maps an unknown failure code to vendorRejected', () => {
-      const body = {
-        object: 'whatsapp_business_account',
-        entry: [
-          {
-            changes: [
-              {
-                field: 'messages',
-                value: {
-                  statuses: [
-                    { id: 'wamid.1', status: 'deleted', timestamp: '1' },
-                    { id: 'wamid.2', status: 'failed', timestamp: '2', recipient_id: '1', errors: [{ code: 131053, title: 'Media upload error' }] },
-                  ],
-                },
-              },
+    it('addresses a customer known only by a business-scoped user id as recipient', () => {
+      expect(buildSendPayload('NL.1502576394655843', { type: 'text', text: 'Hoi Lena' })).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        recipient: 'NL.1502576394655843',
+        type: 'text',
+        text: { preview_url: false, body: 'Hoi Lena' },
+      });
+    });
+
+    it('sends Mexico’s WhatsApp form of a number as written', () => {
+      expect(buildSendPayload('5215512345678', { type: 'text', text: 'Hola' })).toMatchObject({ to: '5215512345678' });
+    });
+
+    it('builds reply buttons with a text header and footer', () => {
+      expect(
+        buildSendPayload('+31612345678', {
+          type: 'interactive',
+          interactive: {
+            type: 'buttons',
+            header: 'Afspraak',
+            body: 'Wilt u de afspraak van dinsdag bevestigen?',
+            footer: 'Tandartspraktijk Zuid',
+            buttons: [
+              { id: 'confirm', title: 'Bevestigen' },
+              { id: 'move', title: 'Verzetten' },
             ],
           },
-        ],
-      };
-      expect(parseWebhookBody(Buffer.from(JSON.stringify(body)))).toEqual([
-        {
-          kind: 'status',
-          vendorMessageId: 'wamid.2',
-          status: 'failed',
-          timestamp: new Date(2000),
-          recipient: '1',
-          errorCode: ErrorCode.VendorRejected,
-          errorMessage: 'Media upload error',
-          vendorErrorCode: '131053',
+        }),
+      ).toEqual({
+        ...envelope,
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          header: { type: 'text', text: 'Afspraak' },
+          body: { text: 'Wilt u de afspraak van dinsdag bevestigen?' },
+          footer: { text: 'Tandartspraktijk Zuid' },
+          action: {
+            buttons: [
+              { type: 'reply', reply: { id: 'confirm', title: 'Bevestigen' } },
+              { type: 'reply', reply: { id: 'move', title: 'Verzetten' } },
+            ],
+          },
         },
-      ]);
+      });
     });
 
-    it('throws on JSON that is not an object', () => {
-      expect(() => parseWebhookBody(Buffer.from('[1,2]'))).toThrow();
+    it('builds a list with sections and rows, leaving out what is not given', () => {
+      expect(
+        buildSendPayload('+31612345678', {
+          type: 'interactive',
+          replyToVendorMessageId: 'wamid.IN2',
+          interactive: {
+            type: 'list',
+            body: 'Kies een tijd',
+            buttonText: 'Tijden',
+            sections: [
+              { title: 'Dinsdag', rows: [{ id: 'tue-10', title: '10:00', description: '45 minuten' }, { id: 'tue-14', title: '14:00' }] },
+              { rows: [{ id: 'later', title: 'Later' }] },
+            ],
+          },
+        }),
+      ).toEqual({
+        ...envelope,
+        context: { message_id: 'wamid.IN2' },
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: { text: 'Kies een tijd' },
+          action: {
+            button: 'Tijden',
+            sections: [
+              {
+                title: 'Dinsdag',
+                rows: [
+                  { id: 'tue-10', title: '10:00', description: '45 minuten' },
+                  { id: 'tue-14', title: '14:00' },
+                ],
+              },
+              { rows: [{ id: 'later', title: 'Later' }] },
+            ],
+          },
+        },
+      });
+    });
+
+    it('reacts to a message, and takes a reaction back with an empty emoji', () => {
+      expect(buildSendPayload('+31612345678', { type: 'reaction', reaction: { targetVendorMessageId: 'wamid.IN3', emoji: '👍' } })).toEqual({
+        ...envelope,
+        type: 'reaction',
+        reaction: { message_id: 'wamid.IN3', emoji: '👍' },
+      });
+      expect(buildSendPayload('+31612345678', { type: 'reaction', reaction: { targetVendorMessageId: 'wamid.IN3', emoji: '' } })).toEqual({
+        ...envelope,
+        type: 'reaction',
+        reaction: { message_id: 'wamid.IN3', emoji: '' },
+      });
+    });
+
+    it('sends a location', () => {
+      expect(
+        buildSendPayload('+31612345678', { type: 'location', location: { latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station', address: 'Damrak 1' } }),
+      ).toEqual({ ...envelope, type: 'location', location: { latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station', address: 'Damrak 1' } });
+      expect(buildSendPayload('+31612345678', { type: 'location', location: { latitude: -23.5, longitude: -46.6 } })).toEqual({
+        ...envelope,
+        type: 'location',
+        location: { latitude: -23.5, longitude: -46.6 },
+      });
+    });
+
+    it('marks a message read', () => {
+      expect(markReadPayload('wamid.IN4')).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.IN4' });
     });
   });
 
@@ -120,7 +136,9 @@ describe('Cloud API format', () => {
         { status: 401, headers: {}, text: '', json: { meta: { success: false, http_code: 401, developer_message: 'Invalid api key' } } },
         '360dialog',
       );
-      expect(error.info).toEqual({ httpStatus: 401, vendorCode: undefined, message: 'Invalid api key', retryAfterMs: undefined });
+      expect(error.info).toEqual({ httpStatus: 401, vendorCode: undefined, message: 'Invalid api key', vendorMessage: 'Invalid api key', retryAfterMs: undefined });
+      expect(error.vendorErrorCode).toBeUndefined();
+      expect(error.vendorErrorMessage).toBe('Invalid api key');
     });
 
     it('reads the older errors[] shape', () => {
@@ -129,6 +147,59 @@ describe('Cloud API format', () => {
         '360dialog',
       );
       expect(error.info).toMatchObject({ httpStatus: 400, vendorCode: '1006', message: 'Resource not found: unknown contact' });
+    });
+
+    it('gives a code without words Meta’s published meaning, and keeps no vendor words for a bare HTTP status', () => {
+      const coded = vendorErrorFrom({ status: 400, headers: {}, text: '', json: { error: { code: 131053 } } }, 'meta');
+      expect(coded.vendorErrorCode).toBe('131053');
+      expect(coded.vendorErrorMessage).toBe('Media upload error: WhatsApp could not fetch or process the media');
+      expect(coded.message).toBe(coded.vendorErrorMessage);
+      const bare = vendorErrorFrom({ status: 502, headers: {}, text: 'Bad gateway', json: undefined }, 'meta');
+      expect(bare.message).toBe('meta answered HTTP 502');
+      expect(bare.vendorErrorMessage).toBeUndefined();
+      expect(bare.vendorErrorCode).toBeUndefined();
+    });
+  });
+
+  describe('error codes', () => {
+    it.each([
+      ['130429', ErrorCode.RateLimited, true],
+      ['131056', ErrorCode.RateLimited, true],
+      ['131048', ErrorCode.RateLimited, false],
+      ['131026', ErrorCode.NotOnWhatsApp, false],
+      ['131047', ErrorCode.SessionWindowExpired, false],
+      ['131049', ErrorCode.VendorRejected, false],
+      ['131050', ErrorCode.OptedOut, false],
+      ['130472', ErrorCode.VendorRejected, false],
+      ['131051', ErrorCode.UnsupportedByProvider, false],
+      ['131053', ErrorCode.VendorRejected, false],
+      ['132000', ErrorCode.TemplateParameterMismatch, false],
+      ['132001', ErrorCode.TemplateNotFound, false],
+      ['132005', ErrorCode.TemplateParameterMismatch, false],
+      ['132012', ErrorCode.TemplateParameterMismatch, false],
+      ['132015', ErrorCode.TemplateNotApproved, false],
+      ['132016', ErrorCode.TemplateNotApproved, false],
+      ['131021', ErrorCode.InvalidRecipient, false],
+      ['131000', ErrorCode.VendorUnavailable, true],
+      ['131016', ErrorCode.VendorUnavailable, true],
+      ['190', ErrorCode.VendorRejected, false],
+      ['368', ErrorCode.VendorRejected, false],
+    ])("Meta's code %s is %s (retryable: %s)", (vendorCode, code, retryable) => {
+      expect(classifyMetaCode(vendorCode)).toEqual({ code, retryable, ...(vendorCode === '131026' ? { fallbackToSms: true } : {}) });
+    });
+
+    it('knows no meaning for codes off the list, nor for inherited names', () => {
+      expect(classifyMetaCode('999999')).toBeUndefined();
+      expect(classifyMetaCode('constructor')).toBeUndefined();
+      expect(classifyMetaCode(undefined)).toBeUndefined();
+    });
+
+    it('classifies content Parley refused to build as unsupportedByProvider, and no answer as an outage', () => {
+      expect(classifyCloudApiError(new VendorError({ vendorCode: 'parley.unsupportedContent', message: 'x' }))).toEqual({
+        code: ErrorCode.UnsupportedByProvider,
+        retryable: false,
+      });
+      expect(classifyCloudApiError(new VendorError({ transport: 'timeout', message: 'x' }))).toEqual({ code: ErrorCode.VendorUnavailable, retryable: true });
     });
   });
 });

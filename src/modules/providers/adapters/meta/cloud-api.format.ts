@@ -1,27 +1,30 @@
-import { ErrorCode } from '../../../../common/errors/error-code';
+import { isWhatsAppUserId } from '../../../../common/phone/whatsapp-number';
 import { isSuccessful, retryAfterMs, type VendorResponse } from '../../http/vendor-http.client';
 import type {
-  DeliveryStatus,
   ErrorClassification,
-  InboundContent,
+  InteractiveContent,
   NewTemplate,
   OutboundContent,
+  OutboundFeature,
   SendResult,
-  StatusUpdateEvent,
   TemplateComponent,
   VendorTemplate,
-  WebhookEvent,
 } from '../channel-adapter';
-import { asJsonObject, asJsonObjects, asString, firstJsonObject, lookup, parseJsonObject, type JsonObject } from '../json-reader';
-import { classifyCommon, VendorError } from '../vendor-error';
+import { asJsonObject, asJsonObjects, asString, asStringOrNumber, firstJsonObject } from '../json-reader';
+import { classificationOf, classifyCommon, VendorError } from '../vendor-error';
+import { metaCodeMeaning } from './meta-error-codes';
 
 /**
  * The WhatsApp Cloud API wire format as pure functions. Meta speaks it directly and 360dialog proxies it
  * unchanged, so both adapters share everything here and differ only in URLs, auth and template paging.
+ * Webhooks are read in cloud-api-webhook.ts.
  */
 
 export const GRAPH_API_VERSION = 'v21.0';
 export type CloudApiPayload = Record<string, unknown>;
+
+/** The Cloud API sends everything Parley can ask of it. */
+export const CLOUD_API_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['interactive', 'reaction', 'location', 'reply']);
 
 // ---------------------------------------------------------------------------------------------------
 // Sending
@@ -32,21 +35,34 @@ export function cloudApiRecipient(e164: string): string {
   return e164.replace(/\D/g, '');
 }
 
+/**
+ * The addressing part of a send: a phone number goes as `to` (digits), a business-scoped user id (a
+ * customer known only by their WhatsApp username) as `recipient`.
+ */
+function addressOf(to: string): CloudApiPayload {
+  return isWhatsAppUserId(to) ? { recipient: to } : { to: cloudApiRecipient(to) };
+}
+
 export function buildSendPayload(to: string, content: OutboundContent): CloudApiPayload {
-  const envelope = { messaging_product: 'whatsapp', recipient_type: 'individual', to: cloudApiRecipient(to) };
+  const envelope = { messaging_product: 'whatsapp', recipient_type: 'individual', ...addressOf(to) };
+  // A quoted reply names the earlier message; WhatsApp shows it in a bubble above the new one.
+  const context = content.type !== 'reaction' && content.replyToVendorMessageId ? { context: { message_id: content.replyToVendorMessageId } } : {};
+  return { ...envelope, ...context, ...typedPart(content) };
+}
+
+function typedPart(content: OutboundContent): CloudApiPayload {
   switch (content.type) {
     case 'text':
       // Previews stay off: rendering one means the link is fetched before the customer taps it, which can
       // consume one-time links (logins, password resets) that agents and integrations send. Sent explicitly
       // so the request does not depend on a default Meta may change.
-      return { ...envelope, type: 'text', text: { preview_url: false, body: content.text } };
+      return { type: 'text', text: { preview_url: false, body: content.text } };
     case 'template': {
       const { name, language, parameters } = content.template;
       const bodyParameters = Array.isArray(parameters)
         ? parameters.map((text) => ({ type: 'text', text }))
         : Object.entries(parameters).map(([parameterName, text]) => ({ type: 'text', parameter_name: parameterName, text }));
       return {
-        ...envelope,
         type: 'template',
         template: {
           name,
@@ -62,9 +78,46 @@ export function buildSendPayload(to: string, content: OutboundContent): CloudApi
       // Meta documents a caption for image, video and document only, and a filename for documents only.
       if (caption && kind !== 'audio') media.caption = caption;
       if (filename && kind === 'document') media.filename = filename;
-      return { ...envelope, type: kind, [kind]: media };
+      return { type: kind, [kind]: media };
+    }
+    case 'interactive':
+      return { type: 'interactive', interactive: interactiveObject(content.interactive) };
+    case 'reaction':
+      // An empty emoji removes the business's earlier reaction to that message.
+      return { type: 'reaction', reaction: { message_id: content.reaction.targetVendorMessageId, emoji: content.reaction.emoji } };
+    case 'location': {
+      const { latitude, longitude, name, address } = content.location;
+      return { type: 'location', location: { latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) } };
     }
   }
+}
+
+/** WhatsApp's interactive object: reply buttons (`button`) or a `list`, with an optional text header and footer. */
+export function interactiveObject(interactive: InteractiveContent): CloudApiPayload {
+  const frame = {
+    ...(interactive.header ? { header: { type: 'text', text: interactive.header } } : {}),
+    body: { text: interactive.body },
+    ...(interactive.footer ? { footer: { text: interactive.footer } } : {}),
+  };
+  if (interactive.type === 'buttons') {
+    return { type: 'button', ...frame, action: { buttons: interactive.buttons.map(({ id, title }) => ({ type: 'reply', reply: { id, title } })) } };
+  }
+  return {
+    type: 'list',
+    ...frame,
+    action: {
+      button: interactive.buttonText,
+      sections: interactive.sections.map((section) => ({
+        ...(section.title ? { title: section.title } : {}),
+        rows: section.rows.map(({ id, title, description }) => ({ id, title, ...(description ? { description } : {}) })),
+      })),
+    },
+  };
+}
+
+/** Marks a customer's message (and the ones before it) as read: blue ticks on their side. */
+export function markReadPayload(vendorMessageId: string): CloudApiPayload {
+  return { messaging_product: 'whatsapp', status: 'read', message_id: vendorMessageId };
 }
 
 /** A 2xx answer to a send: `messages[0].id` is the wamid that status webhooks refer to. */
@@ -84,229 +137,39 @@ export function sendResultFrom(response: VendorResponse, vendor: string): SendRe
 
 /**
  * A non-2xx answer as a VendorError. Understands Meta's Graph error and the two shapes 360dialog uses for
- * its own refusals (`meta.developer_message`, and the older `errors[]`).
+ * its own refusals (`meta.developer_message`, and the older `errors[]`). The vendor's words are kept as
+ * its message; a code without words gets Meta's published meaning.
  */
 export function vendorErrorFrom(response: VendorResponse, vendor: string): VendorError {
   const body = asJsonObject(response.json);
   const graph = asJsonObject(body?.error);
   const legacy = firstJsonObject(body?.errors);
   const bsp = asJsonObject(body?.meta);
-  const code = graph?.code ?? legacy?.code;
-  const message =
+  const vendorCode = asStringOrNumber(graph?.code) ?? asStringOrNumber(legacy?.code);
+  const vendorMessage =
     joinDetails(asString(graph?.message), asString(asJsonObject(graph?.error_data)?.details)) ??
     joinDetails(asString(legacy?.title) ?? asString(legacy?.message), asString(legacy?.details)) ??
     asString(bsp?.developer_message) ??
-    `${vendor} answered HTTP ${response.status}`;
+    metaCodeMeaning(vendorCode)?.description;
   return new VendorError({
     httpStatus: response.status,
-    vendorCode: typeof code === 'number' || typeof code === 'string' ? String(code) : undefined,
-    message,
+    vendorCode,
+    message: vendorMessage ?? `${vendor} answered HTTP ${response.status}`,
+    ...(vendorMessage ? { vendorMessage } : {}),
     retryAfterMs: retryAfterMs(response.headers),
   });
 }
 
-/**
- * Meta's error codes that mean something specific to Parley. Used for send answers and for the errors of
- * `failed` status webhooks, so both arrive at the same contract code.
- */
-const META_CODES: Readonly<Record<string, ErrorClassification>> = {
-  '130429': { code: ErrorCode.RateLimited, retryable: true }, // throughput per number
-  '131056': { code: ErrorCode.RateLimited, retryable: true }, // pair rate: same business and customer
-  '131026': { code: ErrorCode.NotOnWhatsApp, retryable: false, fallbackToSms: true },
-  '131047': { code: ErrorCode.SessionWindowExpired, retryable: false },
-  '132000': { code: ErrorCode.TemplateParameterMismatch, retryable: false },
-  '132001': { code: ErrorCode.TemplateNotFound, retryable: false },
-  '132015': { code: ErrorCode.TemplateNotApproved, retryable: false }, // paused for low quality
-  '132016': { code: ErrorCode.TemplateNotApproved, retryable: false }, // disabled for low quality
-  '131050': { code: ErrorCode.OptedOut, retryable: false }, // customer stopped marketing messages
-  '131021': { code: ErrorCode.InvalidRecipient, retryable: false }, // recipient is the sender
-  '131000': { code: ErrorCode.VendorUnavailable, retryable: true },
-  '131016': { code: ErrorCode.VendorUnavailable, retryable: true },
-};
-
+/** The contract meaning of a WhatsApp error code, for send answers and failed statuses alike. */
 export function classifyMetaCode(vendorCode: string | undefined): ErrorClassification | undefined {
-  const known = lookup(META_CODES, vendorCode);
-  return known && { ...known };
+  const meaning = metaCodeMeaning(vendorCode);
+  return meaning && classificationOf(meaning);
 }
 
 export function classifyCloudApiError(error: VendorError): ErrorClassification {
+  // A known code decides; no answer at all is an outage whatever else is known.
+  if (error.info.transport) return classifyCommon(error);
   return classifyMetaCode(error.info.vendorCode) ?? classifyCommon(error);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Webhooks
-// ---------------------------------------------------------------------------------------------------
-
-/**
- * Every event of a webhook delivery, in the order Meta wrote them: each entry, each change, and within a
- * change its messages then its statuses. Throws only when the body is not a JSON object.
- *
- * With `phoneNumberId` (the provider's own number id), messages and statuses of a change addressed to
- * another `metadata.phone_number_id` are marked with a skipReason: one app's webhook receives the changes
- * of every number of the business account, and only this provider's belong to it.
- */
-export function parseWebhookBody(rawBody: Buffer, options: { phoneNumberId?: string } = {}): WebhookEvent[] {
-  let body: JsonObject | undefined;
-  try {
-    body = parseJsonObject(rawBody);
-  } catch {
-    throw new Error('webhook body is not JSON');
-  }
-  if (!body) throw new Error('webhook body is not a JSON object');
-
-  // The "Test" button in Meta's app dashboard posts a bare change without the entry wrapper.
-  const entries = Array.isArray(body.entry) ? asJsonObjects(body.entry) : body.field !== undefined ? [{ changes: [body] }] : [];
-  const events: WebhookEvent[] = [];
-  for (const entry of entries) {
-    for (const change of asJsonObjects(entry.changes)) {
-      const value = asJsonObject(change.value);
-      if (!value) continue;
-      if (change.field === 'messages') {
-        const items = [...messageEvents(value), ...statusEvents(value)];
-        const skipReason = foreignNumberReason(value, options.phoneNumberId);
-        events.push(...(skipReason ? items.map((item) => ({ ...item, skipReason })) : items));
-      }
-      else if (change.field === 'message_template_status_update') {
-        const event = templateStatusEvent(value, entry.time);
-        if (event) events.push(event);
-      }
-      // Other fields (quality, account, phone number updates…) carry nothing Parley tracks.
-    }
-  }
-  return events;
-}
-
-/** Why a change is not this provider's, or undefined when it is (or does not say). */
-function foreignNumberReason(value: JsonObject, ours: string | undefined): string | undefined {
-  const given = asJsonObject(value.metadata)?.phone_number_id;
-  const target = typeof given === 'number' ? String(given) : asString(given);
-  if (!ours || !target || target === ours) return undefined;
-  return `addressed to phone_number_id ${target}, not this provider's number`;
-}
-
-function messageEvents(value: JsonObject): WebhookEvent[] {
-  const names = new Map<string, string>();
-  for (const contact of asJsonObjects(value.contacts)) {
-    const waId = asString(contact.wa_id);
-    const name = asString(asJsonObject(contact.profile)?.name);
-    if (waId && name) names.set(waId, name);
-  }
-  const to = asString(asJsonObject(value.metadata)?.display_phone_number);
-  return asJsonObjects(value.messages).flatMap((message): WebhookEvent[] => {
-    const id = asString(message.id);
-    const from = asString(message.from);
-    if (!id || !from) return [];
-    return [
-      {
-        kind: 'inbound',
-        vendorMessageId: id,
-        from,
-        ...(to ? { to } : {}),
-        ...(names.has(from) ? { profileName: names.get(from) } : {}),
-        timestamp: unixTime(message.timestamp),
-        content: inboundContent(message),
-      },
-    ];
-  });
-}
-
-const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
-
-export function inboundContent(message: JsonObject): InboundContent {
-  const type = asString(message.type) ?? 'unknown';
-  const payload = asJsonObject(message[type]);
-  if (type === 'text') return { type: 'text', text: asString(payload?.body) ?? '' };
-  if (MEDIA_TYPES.has(type) && payload) {
-    const caption = asString(payload.caption);
-    return {
-      type: 'media',
-      mediaKind: type as 'image' | 'video' | 'audio' | 'document' | 'sticker',
-      media: compact({
-        id: asString(payload.id),
-        mimeType: asString(payload.mime_type),
-        sha256: asString(payload.sha256),
-        filename: asString(payload.filename),
-      }),
-      ...(caption ? { caption } : {}),
-    };
-  }
-  if (type === 'location' && payload) {
-    const latitude = Number(payload.latitude);
-    const longitude = Number(payload.longitude);
-    if (Number.isFinite(latitude) && Number.isFinite(longitude)) {
-      return { type: 'location', latitude, longitude, ...compact({ name: asString(payload.name), address: asString(payload.address) }) };
-    }
-  }
-  if (type === 'interactive' && payload) {
-    const kind = asString(payload.type) ?? 'unknown';
-    const reply = asJsonObject(payload[kind]);
-    if ((kind === 'button_reply' || kind === 'list_reply') && reply) {
-      return { type: 'interactive', ...compact({ replyId: asString(reply.id) }), title: asString(reply.title) ?? '' };
-    }
-    return { type: 'unsupported', rawType: `interactive.${kind}` };
-  }
-  // A tap on a template's quick-reply button: the payload is what the template was sent with.
-  if (type === 'button' && payload) {
-    return { type: 'interactive', ...compact({ replyId: asString(payload.payload) }), title: asString(payload.text) ?? '' };
-  }
-  return { type: 'unsupported', rawType: type };
-}
-
-const STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'delivered', 'read', 'failed']);
-
-export function mapStatus(status: unknown): DeliveryStatus | undefined {
-  return typeof status === 'string' && STATUSES.has(status) ? (status as DeliveryStatus) : undefined;
-}
-
-function statusEvents(value: JsonObject): WebhookEvent[] {
-  return asJsonObjects(value.statuses).flatMap((s): WebhookEvent[] => {
-    const id = asString(s.id);
-    const status = mapStatus(s.status);
-    // Anything else Meta reports (`deleted`, `warning`…) is not a delivery step of an outbound message.
-    if (!id || !status) return [];
-    const event: StatusUpdateEvent = { kind: 'status', vendorMessageId: id, status, timestamp: unixTime(s.timestamp) };
-    const recipient = asString(s.recipient_id);
-    if (recipient) event.recipient = recipient;
-    const pricing = asJsonObject(s.pricing);
-    if (pricing) {
-      event.pricing = compact({
-        billable: typeof pricing.billable === 'boolean' ? pricing.billable : undefined,
-        category: asString(pricing.category),
-        pricingModel: asString(pricing.pricing_model),
-      });
-    }
-    if (status === 'failed') {
-      const error = firstJsonObject(s.errors);
-      const vendorCode = error && (typeof error.code === 'number' || typeof error.code === 'string') ? String(error.code) : undefined;
-      // No HTTP status on an asynchronous failure: an unknown code is the vendor's refusal, not an outage.
-      event.errorCode = classifyMetaCode(vendorCode)?.code ?? ErrorCode.VendorRejected;
-      const message =
-        asString(asJsonObject(error?.error_data)?.details) ??
-        asString(error?.message) ??
-        asString(error?.title) ??
-        'WhatsApp reported the message as failed';
-      event.errorMessage = message;
-      if (vendorCode) event.vendorErrorCode = vendorCode;
-    }
-    return [event];
-  });
-}
-
-function templateStatusEvent(value: JsonObject, entryTime: unknown): WebhookEvent | undefined {
-  const name = asString(value.message_template_name);
-  const status = asString(value.event);
-  if (!name || !status) return undefined;
-  const id = value.message_template_id;
-  const reason = asString(value.reason);
-  return {
-    kind: 'template-status',
-    ...(typeof id === 'number' || typeof id === 'string' ? { vendorTemplateId: String(id) } : {}),
-    name,
-    language: asString(value.message_template_language) ?? '',
-    status: status.toUpperCase(),
-    ...(reason && reason.toUpperCase() !== 'NONE' ? { reason } : {}),
-    timestamp: unixTime(entryTime),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -374,18 +237,7 @@ export function createdTemplateFrom(json: unknown): { vendorTemplateId?: string;
 // Helpers
 // ---------------------------------------------------------------------------------------------------
 
-/** Unix seconds as Meta writes them (string or number); a missing one becomes the time of reading. */
-function unixTime(value: unknown): Date {
-  const seconds = typeof value === 'string' || typeof value === 'number' ? Number(value) : NaN;
-  return Number.isFinite(seconds) ? new Date(seconds * 1000) : new Date();
-}
-
 function joinDetails(message: string | undefined, details: string | undefined): string | undefined {
   if (!message) return details;
   return details && !message.includes(details) ? `${message}: ${details}` : message;
-}
-
-/** Drops undefined values so that results compare cleanly and optional fields are really absent. */
-function compact<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

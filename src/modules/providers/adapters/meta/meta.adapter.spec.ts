@@ -198,8 +198,11 @@ describe('MetaAdapter', () => {
         httpStatus: 400,
         vendorCode: '131026',
         message: '(#131026) Message Undeliverable.',
+        vendorMessage: '(#131026) Message Undeliverable.',
         retryAfterMs: undefined,
       });
+      expect(error.vendorErrorCode).toBe('131026');
+      expect(error.vendorErrorMessage).toBe('(#131026) Message Undeliverable.');
       expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.NotOnWhatsApp, retryable: false, fallbackToSms: true });
     });
 
@@ -312,10 +315,12 @@ describe('MetaAdapter', () => {
           kind: 'inbound',
           vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgASGBQzQTdCNUE0RTlFNzM1QkQ5RTg5MAA=',
           from: '31612345678',
+          waId: '31612345678',
           to: '15550783881',
           profileName: 'Sanne de Vries',
           timestamp: at(1763740800),
           content: { type: 'text', text: 'Hallo, ik heb een vraag over mijn bestelling' },
+          text: 'Hallo, ik heb een vraag over mijn bestelling',
         },
       ]);
     });
@@ -327,21 +332,24 @@ describe('MetaAdapter', () => {
           kind: 'inbound',
           vendorMessageId: 'wamid.batch-0001',
           from: '31612345678',
+          waId: '31612345678',
           to: '15550783881',
           profileName: 'Sanne de Vries',
           timestamp: at(1763740801),
           content: { type: 'text', text: 'Eerste bericht' },
+          text: 'Eerste bericht',
         },
         {
           kind: 'inbound',
           vendorMessageId: 'wamid.batch-0002',
           from: '447700900123',
+          waId: '447700900123',
           to: '15550783881',
           profileName: 'Tom Baker',
           timestamp: at(1763740802),
+          text: 'my receipt',
           content: {
-            type: 'media',
-            mediaKind: 'image',
+            type: 'image',
             media: {
               id: '1249987262478112',
               mimeType: 'image/jpeg',
@@ -354,19 +362,23 @@ describe('MetaAdapter', () => {
           kind: 'inbound',
           vendorMessageId: 'wamid.batch-0003',
           from: '31612345678',
+          waId: '31612345678',
           to: '15550783881',
           profileName: 'Sanne de Vries',
           timestamp: at(1763740803),
-          content: { type: 'interactive', replyId: 'confirm-yes', title: 'Yes, confirm' },
+          content: { type: 'interactive', kind: 'button_reply', id: 'confirm-yes', title: 'Yes, confirm' },
+          text: 'Yes, confirm',
         },
         {
           kind: 'inbound',
           vendorMessageId: 'wamid.batch-0004',
           from: '5511912345678',
+          waId: '5511912345678',
           to: '15550783881',
           profileName: 'Ana Lima',
           timestamp: at(1763740804),
           content: { type: 'location', latitude: -23.5505, longitude: -46.6333, name: 'Praça da Sé' },
+          text: '[location: Praça da Sé]',
         },
       ]);
       expect(new Set(events.map((e) => e.kind === 'inbound' && e.from)).size).toBe(3);
@@ -411,6 +423,8 @@ describe('MetaAdapter', () => {
           errorMessage:
             'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
           vendorErrorCode: '131047',
+          vendorErrorMessage:
+            'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
         },
       ]);
     });
@@ -428,7 +442,7 @@ describe('MetaAdapter', () => {
       ]);
     });
 
-    it('keeps a rejection reason and ignores fields Parley does not track', () => {
+    it('keeps a rejection reason beside a quality notice', () => {
       const body = {
         object: 'whatsapp_business_account',
         entry: [
@@ -453,6 +467,13 @@ describe('MetaAdapter', () => {
       };
       const events = adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: Buffer.from(JSON.stringify(body)) });
       expect(events).toEqual([
+        {
+          kind: 'account-notice',
+          field: 'phone_number_quality_update',
+          summary: 'Phone number quality update: FLAGGED (messaging limit TIER_1K)',
+          raw: { event: 'FLAGGED', current_limit: 'TIER_1K' },
+          timestamp: at(1763742000),
+        },
         {
           kind: 'template-status',
           vendorTemplateId: '594425479261598',
@@ -481,11 +502,448 @@ describe('MetaAdapter', () => {
       });
       const rawBody = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: WABA_ID, changes: [change(PHONE_NUMBER_ID, 'wamid.ours'), change('999000111222333', 'wamid.theirs')] }] }));
       const events = adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody });
-      expect(events.map((e) => [e.kind === 'template-status' ? e.name : e.vendorMessageId, e.kind === 'template-status' ? undefined : e.skipReason])).toEqual([
+      expect(events.map((e) => [e.kind === 'inbound' || e.kind === 'status' ? e.vendorMessageId : e.kind, e.kind === 'template-status' ? undefined : e.skipReason])).toEqual([
         ['wamid.ours', undefined],
         ['wamid.ours-out', undefined],
         ['wamid.theirs', expect.stringContaining('999000111222333')],
         ['wamid.theirs-out', expect.stringContaining('999000111222333')],
+      ]);
+    });
+  });
+
+  describe('rich sends and read receipts', () => {
+    it('sends everything Parley can ask for', () => {
+      expect([...adapter.outboundFeatures()].sort()).toEqual(['interactive', 'location', 'reaction', 'reply']);
+    });
+
+    it('sends reply buttons quoting the customer’s message', async () => {
+      const { result, body } = await sendAndCapture(
+        {
+          type: 'interactive',
+          replyToVendorMessageId: 'wamid.IN-QUESTION',
+          interactive: { type: 'buttons', body: 'Bevestigt u dinsdag 10:00?', buttons: [{ id: 'yes', title: 'Ja' }, { id: 'no', title: 'Nee' }] },
+        },
+        'wamid.BTN1',
+      );
+      expect(body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '31612345678',
+        context: { message_id: 'wamid.IN-QUESTION' },
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Bevestigt u dinsdag 10:00?' },
+          action: {
+            buttons: [
+              { type: 'reply', reply: { id: 'yes', title: 'Ja' } },
+              { type: 'reply', reply: { id: 'no', title: 'Nee' } },
+            ],
+          },
+        },
+      });
+      expect(result).toEqual({ vendorMessageId: 'wamid.BTN1' });
+    });
+
+    it('sends a list', async () => {
+      const { body } = await sendAndCapture({
+        type: 'interactive',
+        interactive: { type: 'list', header: 'Tijden', body: 'Kies een tijd', footer: 'Praktijk Zuid', buttonText: 'Bekijk', sections: [{ title: 'Dinsdag', rows: [{ id: 'tue-10', title: '10:00', description: '45 min' }] }] },
+      });
+      expect(body.interactive).toEqual({
+        type: 'list',
+        header: { type: 'text', text: 'Tijden' },
+        body: { text: 'Kies een tijd' },
+        footer: { text: 'Praktijk Zuid' },
+        action: { button: 'Bekijk', sections: [{ title: 'Dinsdag', rows: [{ id: 'tue-10', title: '10:00', description: '45 min' }] }] },
+      });
+    });
+
+    it('reacts to a customer’s message and sends a location', async () => {
+      const reaction = await sendAndCapture({ type: 'reaction', reaction: { targetVendorMessageId: 'wamid.IN-PHOTO', emoji: '❤️' } });
+      expect(reaction.body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '31612345678',
+        type: 'reaction',
+        reaction: { message_id: 'wamid.IN-PHOTO', emoji: '❤️' },
+      });
+      meta.reset();
+      const location = await sendAndCapture({ type: 'location', location: { latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station' } });
+      expect(location.body).toMatchObject({ type: 'location', location: { latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station' } });
+    });
+
+    it('marks a customer’s message read on the number’s messages endpoint', async () => {
+      meta.respondWith({ json: { success: true } });
+      await adapter.markRead(context(), 'wamid.IN-LAST');
+      const [req] = await meta.waitForRequests(1);
+      expect(req.method).toBe('POST');
+      expect(req.path).toBe(`/v21.0/${PHONE_NUMBER_ID}/messages`);
+      expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(req.json()).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.IN-LAST' });
+    });
+
+    it('throws the vendor’s error when marking read is refused', async () => {
+      meta.respondWith({ status: 400, json: { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100, error_data: { details: 'Unknown message id' } } } });
+      await expect(adapter.markRead(context(), 'wamid.unknown')).rejects.toMatchObject({
+        info: { httpStatus: 400, vendorCode: '100', message: 'Invalid parameter: Unknown message id' },
+      });
+    });
+  });
+
+  describe('parseWebhook: the full message model', () => {
+    const parseFixture = (name: string) => adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: fixture(`meta/${name}`) });
+    const at = (seconds: number) => new Date(seconds * 1000);
+    const sanne = { from: '31612345678', waId: '31612345678', to: '15550783881', profileName: 'Sanne de Vries' };
+    const target = 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBI5QTBBQjM0OTY0MUI4MDM5AA==';
+    const id = (suffix: string) => `wamid.HBgLMzE2MTIzNDU2NzgVAgASGBYzRUIwRkM2QzNBMkQ0NUY3Q${suffix}`;
+
+    it('reads reactions, un-reactions, contact cards, orders, Flow answers, list and template-button replies, and media of every kind', () => {
+      expect(parseFixture('inbound-rich-types.json')).toEqual([
+        { kind: 'inbound', vendorMessageId: id('jE0RQA='), ...sanne, timestamp: at(1763741001), content: { type: 'reaction', emoji: '👍', targetVendorMessageId: target }, text: '[reaction 👍]' },
+        { kind: 'inbound', vendorMessageId: id('jE0RgA='), ...sanne, timestamp: at(1763741002), content: { type: 'reaction', emoji: '', targetVendorMessageId: target }, text: '[reaction removed]' },
+        { kind: 'inbound', vendorMessageId: id('jE1MAA='), ...sanne, timestamp: at(1763741003), content: { type: 'reaction', emoji: '', targetVendorMessageId: target }, text: '[reaction removed]' },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1MQA='),
+          ...sanne,
+          timestamp: at(1763741004),
+          content: {
+            type: 'contacts',
+            contacts: [
+              { name: 'Jan Jansen', phones: ['+31 6 11122233', '+31 30 1234567'], emails: ['jan.jansen@example.nl'] },
+              { name: 'Piet', phones: ['+32 470 12 34 56'], emails: [] },
+            ],
+          },
+          text: '[2 contacts: Jan Jansen, Piet]',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1MgA='),
+          ...sanne,
+          timestamp: at(1763741005),
+          content: {
+            type: 'order',
+            catalogId: '1009854627364518',
+            text: 'Graag vrijdag bezorgen',
+            items: [
+              { productId: 'SKU-TEE-BLK-M', quantity: 2, price: '19.95', currency: 'EUR' },
+              { productId: 'SKU-CAP-01', quantity: 1, price: '12.5', currency: 'EUR' },
+            ],
+          },
+          text: '[order: 3 items] Graag vrijdag bezorgen',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1MwA='),
+          ...sanne,
+          timestamp: at(1763741006),
+          content: {
+            type: 'interactive',
+            kind: 'flow_reply',
+            id: 'appointment-7f3a',
+            title: 'Sent',
+            response: { flow_token: 'appointment-7f3a', date: '2025-12-05', slot: '10:30', notes: 'Achterdeur' },
+          },
+          text: 'Sent',
+          context: { replyToVendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJGTE9XX01FU1NBR0VfMDAxAA==', replyToFrom: '15550783881' },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1NAA='),
+          ...sanne,
+          timestamp: at(1763741007),
+          content: { type: 'interactive', kind: 'list_reply', id: 'slot-tue-10', title: 'Tuesday 10:00', description: 'Amsterdam Centrum, 45 min' },
+          text: 'Tuesday 10:00',
+          context: { replyToVendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJMSVNUX01FU1NBR0VfMDAxAA==', replyToFrom: '15550783881' },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1NQA='),
+          ...sanne,
+          timestamp: at(1763741008),
+          content: { type: 'button', payload: 'STOP_PROMOS', text: 'Stop promotions' },
+          text: 'Stop promotions',
+          context: { replyToVendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJUUExfTUVTU0FHRV8wMDEA', replyToFrom: '15550783881' },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1NgA='),
+          ...sanne,
+          timestamp: at(1763741009),
+          content: { type: 'audio', media: { id: '1146582996878823', mimeType: 'audio/ogg; codecs=opus', sha256: 'Tz0ZUeSdGFjp0cxeUCYnDsp9Cq/SnCLj2YwR3k+JsDw=' } },
+          text: '[audio]',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1NwA='),
+          ...sanne,
+          timestamp: at(1763741010),
+          content: { type: 'document', media: { id: '845517651043726', mimeType: 'application/pdf', sha256: '5f2c8e0c1a1d4c3b' }, caption: 'Factuur oktober', filename: 'factuur-2025-10.pdf' },
+          text: 'Factuur oktober',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1OAA='),
+          ...sanne,
+          timestamp: at(1763741011),
+          content: { type: 'sticker', media: { id: '3216430235314545', mimeType: 'image/webp', sha256: 'hM5Zt2NqbqB1LqXH2JYp1v2C' } },
+          text: '[sticker]',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE1OQA='),
+          ...sanne,
+          timestamp: at(1763741012),
+          content: { type: 'video', media: { id: '1012369410419863', mimeType: 'video/mp4', sha256: 'mGpJ7Vp2q2Hh' } },
+          text: '[video]',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jE2MAA='),
+          ...sanne,
+          timestamp: at(1763741013),
+          content: { type: 'location', latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station', address: 'Damrak 1, 1012 LG Amsterdam', url: 'https://maps.example.com/cs' },
+          text: '[location: Centraal Station, Damrak 1, 1012 LG Amsterdam]',
+        },
+      ]);
+    });
+
+    it('reads the quoted message, forward flags, a product question and a click-to-WhatsApp referral', () => {
+      expect(parseFixture('inbound-context-referral.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jIwMAA='),
+          ...sanne,
+          timestamp: at(1763741100),
+          content: { type: 'text', text: 'Ja, dinsdag is prima' },
+          text: 'Ja, dinsdag is prima',
+          context: { replyToVendorMessageId: target, replyToFrom: '15550783881' },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jIwMQA='),
+          ...sanne,
+          timestamp: at(1763741101),
+          content: { type: 'image', media: { id: '1524631648317452', mimeType: 'image/jpeg', sha256: 'oVDqE4gR1b0' } },
+          text: '[image]',
+          context: { forwarded: true, frequentlyForwarded: true },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jIwMgA='),
+          ...sanne,
+          timestamp: at(1763741102),
+          content: { type: 'text', text: 'Heeft u deze ook in XL?' },
+          text: 'Heeft u deze ook in XL?',
+          context: {
+            replyToVendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJQUk9EVUNUX01TR18wMDEA',
+            replyToFrom: '15550783881',
+            referredProduct: { catalogId: '1009854627364518', productId: 'SKU-TEE-BLK-M' },
+          },
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jIwMwA='),
+          ...sanne,
+          timestamp: at(1763741103),
+          content: { type: 'text', text: 'Ik wil graag de kortingscode' },
+          text: 'Ik wil graag de kortingscode',
+          referral: {
+            sourceType: 'ad',
+            sourceId: '120212345678900123',
+            sourceUrl: 'https://fb.me/3cr4Wqqkv',
+            headline: 'Winteruitverkoop: 30% korting',
+            body: 'Stuur ons een bericht voor je kortingscode',
+            mediaType: 'image',
+            mediaUrl: 'https://scontent.xx.fbcdn.net/v/t45.1600-4/winter.jpg',
+            thumbnailUrl: 'https://scontent.xx.fbcdn.net/v/t45.1600-4/winter_thumb.jpg',
+            ctwaClid: 'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a',
+          },
+        },
+      ]);
+    });
+
+    it('reads number changes and identity notices (which come without contacts), edits, revokes and unknown types', () => {
+      const { profileName: _name, ...withoutProfile } = sanne;
+      expect(parseFixture('inbound-system-edit-revoke.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jMwMAA='),
+          ...withoutProfile,
+          timestamp: at(1763741200),
+          content: { type: 'system', kind: 'user_changed_number', text: 'User Sanne de Vries changed from 31612345678 to 31687654321', newWaId: '31687654321' },
+          text: 'User Sanne de Vries changed from 31612345678 to 31687654321',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jMwMQA='),
+          ...withoutProfile,
+          timestamp: at(1763741201),
+          content: { type: 'system', kind: 'customer_identity_changed', text: "User's identity key changed" },
+          text: "User's identity key changed",
+        },
+        {
+          kind: 'edit',
+          vendorMessageId: id('jMwMgA='),
+          from: '31612345678',
+          waId: '31612345678',
+          targetVendorMessageId: id('jIwMAA='),
+          content: { type: 'text', text: 'Ja, woensdag is prima' },
+          text: 'Ja, woensdag is prima',
+          timestamp: at(1763741202),
+        },
+        { kind: 'revoke', vendorMessageId: id('jMwMwA='), from: '31612345678', waId: '31612345678', targetVendorMessageId: id('jE1MQA='), timestamp: at(1763741203) },
+        {
+          kind: 'inbound',
+          vendorMessageId: id('jMwNAA='),
+          ...sanne,
+          timestamp: at(1763741204),
+          content: {
+            type: 'unsupported',
+            rawType: 'unsupported',
+            raw: {
+              from: '31612345678',
+              id: id('jMwNAA='),
+              timestamp: '1763741204',
+              type: 'unsupported',
+              errors: [{ code: 131051, title: 'Message type unknown', message: 'Message type unknown', error_data: { details: 'Message type is currently not supported.' } }],
+            },
+          },
+          text: '[unsupported message: unsupported]',
+        },
+      ]);
+    });
+
+    it('reads a sender with no phone number by their business-scoped user id, and Mexico’s 521 form as written', () => {
+      expect(parseFixture('inbound-username-senders.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.HBgSTkwuMTUwMjU3NjM5NDY1NTg0MxUCABIYFjNFQjBGQzZDM0EyRDQ1RjdCNDAwAA==',
+          fromUserId: 'NL.1502576394655843',
+          username: '@lena.k',
+          to: '15550783881',
+          profileName: 'Lena',
+          timestamp: at(1763741300),
+          content: { type: 'text', text: 'Hoi, ik wil mijn nummer liever niet delen' },
+          text: 'Hoi, ik wil mijn nummer liever niet delen',
+        },
+        {
+          kind: 'inbound',
+          vendorMessageId: 'wamid.HBgNNTIxNTUxMjM0NTY3OBUCABIYFjNFQjBGQzZDM0EyRDQ1RjdCNDAxAA==',
+          from: '5215512345678',
+          fromUserId: 'MX.1410018717833190',
+          waId: '5215512345678',
+          to: '15550783881',
+          profileName: 'Carlos Méndez',
+          timestamp: at(1763741301),
+          content: { type: 'text', text: 'Hola, ¿tienen envío a CDMX?' },
+          text: 'Hola, ¿tienen envío a CDMX?',
+        },
+      ]);
+    });
+
+    it('reads marketing stop and resume from user_preferences', () => {
+      expect(parseFixture('user-preferences.json')).toEqual([
+        {
+          kind: 'user-preference',
+          from: '31612345678',
+          waId: '31612345678',
+          category: 'marketing',
+          action: 'stop',
+          detail: 'User requested to stop marketing messages',
+          timestamp: at(1763741400),
+        },
+        {
+          kind: 'user-preference',
+          from: '31612345678',
+          waId: '31612345678',
+          category: 'marketing',
+          action: 'resume',
+          detail: 'User requested to resume marketing messages',
+          timestamp: at(1763745000),
+        },
+      ]);
+    });
+
+    it('marks preferences for another number like its messages', () => {
+      const other = JSON.parse(fixture('meta/user-preferences.json').toString('utf8')) as { entry: { changes: { value: { metadata: { phone_number_id: string } } }[] }[] };
+      other.entry[0].changes[0].value.metadata.phone_number_id = '999000111222333';
+      const events = adapter.parseWebhook(context(), { method: 'POST', url: '', headers: {}, rawBody: Buffer.from(JSON.stringify(other)) });
+      expect(events.map((e) => (e.kind === 'user-preference' ? (e.skipReason ?? 'ours') : e.kind))).toEqual([expect.stringContaining('999000111222333'), 'ours']);
+    });
+
+    it('turns account, quality and template-quality updates and alerts into notices, and ignores message echoes', () => {
+      const raw = JSON.parse(fixture('meta/account-notices.json').toString('utf8')) as { entry: { changes: { value: unknown }[] }[] };
+      const values = raw.entry[0].changes.map((c) => c.value);
+      expect(parseFixture('account-notices.json')).toEqual([
+        { kind: 'account-notice', field: 'phone_number_quality_update', summary: 'Phone number 15550783881 quality update: DOWNGRADE (messaging limit TIER_1K)', raw: values[0], timestamp: at(1763741500) },
+        { kind: 'account-notice', field: 'message_template_quality_update', summary: 'Template order_update (en_US) quality changed from GREEN to YELLOW', raw: values[1], timestamp: at(1763741500) },
+        { kind: 'account-notice', field: 'account_update', summary: 'Account update: ACCOUNT_VIOLATION (violation SCAM)', raw: values[2], timestamp: at(1763741500) },
+        {
+          kind: 'account-notice',
+          field: 'account_alerts',
+          summary: 'CRITICAL alert OBA_APPROVED: Your request for Official Business Account status was approved.',
+          raw: values[3],
+          timestamp: at(1763741500),
+        },
+      ]);
+    });
+
+    it('reads played, and keeps Meta’s code and words beside the normalized code of every failure', () => {
+      expect(parseFixture('status-played-and-failures.json')).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJWT0lDRV9OT1RFXzAwMQA=',
+          status: 'played',
+          timestamp: at(1763741600),
+          recipient: '31612345678',
+          recipientUserId: 'NL.1600000000000001',
+        },
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJNS1RfTElNSVRfMDAxAA==',
+          status: 'failed',
+          timestamp: at(1763741601),
+          recipient: '31612345678',
+          errorCode: ErrorCode.VendorRejected,
+          errorMessage: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.',
+          vendorErrorCode: '131049',
+          vendorErrorMessage: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.',
+        },
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJFWFBFUklNRU5UXzAwMQA=',
+          status: 'failed',
+          timestamp: at(1763741602),
+          recipient: '31612345678',
+          errorCode: ErrorCode.VendorRejected,
+          errorMessage: "Failed to send message because this user's phone number is part of an experiment",
+          vendorErrorCode: '130472',
+          vendorErrorMessage: "Failed to send message because this user's phone number is part of an experiment",
+        },
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJNRURJQV9GQUlMXzAwMQA=',
+          status: 'failed',
+          timestamp: at(1763741603),
+          recipient: '31612345678',
+          errorCode: ErrorCode.VendorRejected,
+          errorMessage: 'Media upload error: WhatsApp could not fetch or process the media',
+          vendorErrorCode: '131053',
+          vendorErrorMessage: 'Media upload error: WhatsApp could not fetch or process the media',
+        },
+        {
+          kind: 'status',
+          vendorMessageId: 'wamid.HBgLMzE2MTIzNDU2NzgVAgARGBJTVE9QUEVEX01LVF8wMDEA',
+          status: 'failed',
+          timestamp: at(1763741604),
+          recipient: '31612345678',
+          errorCode: ErrorCode.OptedOut,
+          errorMessage: 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business',
+          vendorErrorCode: '131050',
+          vendorErrorMessage: 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business',
+        },
       ]);
     });
   });

@@ -6,6 +6,7 @@ import type {
   CredentialSpec,
   ErrorClassification,
   NewTemplate,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -18,16 +19,18 @@ import type { VendorError } from '../vendor-error';
 import { isHmacSha256Signature } from '../webhook-crypto';
 import {
   buildSendPayload,
+  CLOUD_API_FEATURES,
   classifyCloudApiError,
   createdTemplateFrom,
   GRAPH_API_VERSION,
+  markReadPayload,
   newTemplateBody,
-  parseWebhookBody,
   sendResultFrom,
   TEMPLATE_FIELDS,
   templateFrom,
   vendorErrorFrom,
 } from './cloud-api.format';
+import { parseWebhookBody } from './cloud-api-webhook';
 
 export const META_GRAPH_ORIGIN = 'https://graph.facebook.com';
 export const META_SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -57,6 +60,10 @@ export class MetaAdapter implements ChannelAdapter {
     return 80;
   }
 
+  outboundFeatures(): ReadonlySet<OutboundFeature> {
+    return CLOUD_API_FEATURES;
+  }
+
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
     const response = await this.http.request({
       method: 'POST',
@@ -65,6 +72,17 @@ export class MetaAdapter implements ChannelAdapter {
       json: buildSendPayload(message.to, message.content),
     });
     return sendResultFrom(response, this.vendor);
+  }
+
+  /** `POST …/messages {status: 'read', message_id}`: the customer sees blue ticks on this message and those before it. */
+  async markRead(p: ProviderContext, vendorMessageId: string): Promise<void> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: graphUrl(p, `/${encodeURIComponent(p.credentials.phoneNumberId)}/messages`),
+      headers: auth(p),
+      json: markReadPayload(vendorMessageId),
+    });
+    if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
   }
 
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {

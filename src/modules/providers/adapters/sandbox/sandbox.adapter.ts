@@ -9,17 +9,20 @@ import type {
   DeliveryStatus,
   ErrorClassification,
   NewTemplate,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
   SendResult,
   WebhookEvent,
 } from '../channel-adapter';
+import { inboundText } from '../inbound-text';
 import { classifyCommon, VendorError } from '../vendor-error';
 import { hmacSha256Signature, isHmacSha256Signature } from '../webhook-crypto';
 
 export const SANDBOX_SIGNATURE_HEADER = 'x-parley-signature';
 const DEFAULT_STATUS_DELAY_MS = 200;
+const SANDBOX_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['interactive', 'reaction', 'location', 'reply']);
 
 interface SandboxWebhookBody {
   messages?: { id: string; from: string; to?: string; text: string; timestamp: string; profileName?: string }[];
@@ -65,6 +68,11 @@ export class SandboxAdapter implements ChannelAdapter, OnApplicationShutdown {
 
   defaultRateLimitPerSecond(): number {
     return 100;
+  }
+
+  /** Stands in for any vendor, so it takes every kind of content there is. */
+  outboundFeatures(): ReadonlySet<OutboundFeature> {
+    return SANDBOX_FEATURES;
   }
 
   send(p: ProviderContext, _message: OutboundMessage): Promise<SendResult> {
@@ -116,6 +124,7 @@ export class SandboxAdapter implements ChannelAdapter, OnApplicationShutdown {
           profileName: m.profileName,
           timestamp: new Date(m.timestamp),
           content: { type: 'text', text: m.text },
+          text: inboundText({ type: 'text', text: m.text }),
         }),
       ),
       ...(body.statuses ?? []).map(

@@ -1,13 +1,18 @@
 import { ErrorCode } from '../../../../common/errors/error-code';
+import { isWhatsAppUserId } from '../../../../common/phone/whatsapp-number';
 import type {
   DeliveryStatus,
   InboundContent,
+  InboundContext,
+  InboundMediaType,
   InboundMessageEvent,
-  MediaKind,
+  InboundReferral,
+  InboundSender,
   Money,
   StatusUpdateEvent,
   WebhookEvent,
 } from '../channel-adapter';
+import { inboundText } from '../inbound-text';
 import { asString, asTrimmedStringOrNumber, lookup } from '../json-reader';
 import { twilioCodeMeaning } from './twilio-error-codes';
 
@@ -55,16 +60,19 @@ function statusEvent(form: URLSearchParams, messageSid: string, rawStatus: strin
   };
 }
 
-function failure(form: URLSearchParams, rawStatus: string): Pick<StatusUpdateEvent, 'errorCode' | 'errorMessage' | 'vendorErrorCode'> {
+function failure(form: URLSearchParams, rawStatus: string): Pick<StatusUpdateEvent, 'errorCode' | 'errorMessage' | 'vendorErrorCode' | 'vendorErrorMessage'> {
   const vendorErrorCode = field(form, 'ErrorCode');
   const meaning = twilioCodeMeaning(vendorErrorCode);
-  const errorMessage =
-    field(form, 'ErrorMessage') ??
-    field(form, 'ChannelStatusMessage') ??
-    meaning?.description ??
-    (vendorErrorCode ? `Twilio error ${vendorErrorCode}` : `Twilio reported the message ${rawStatus}`);
+  // Twilio often posts only the code: its published meaning stands in for words it did not send.
+  const vendorErrorMessage = field(form, 'ErrorMessage') ?? field(form, 'ChannelStatusMessage') ?? meaning?.description;
+  const errorMessage = vendorErrorMessage ?? (vendorErrorCode ? `Twilio error ${vendorErrorCode}` : `Twilio reported the message ${rawStatus}`);
   // Unlike an HTTP answer there is no status to fall back on: Twilio has given up on this message for good.
-  return { errorCode: meaning?.code ?? ErrorCode.VendorRejected, errorMessage, ...(vendorErrorCode ? { vendorErrorCode } : {}) };
+  return {
+    errorCode: meaning?.code ?? ErrorCode.VendorRejected,
+    errorMessage,
+    ...(vendorErrorCode ? { vendorErrorCode } : {}),
+    ...(vendorErrorMessage ? { vendorErrorMessage } : {}),
+  };
 }
 
 /**
@@ -74,18 +82,22 @@ function failure(form: URLSearchParams, rawStatus: string): Pick<StatusUpdateEve
  * Twilio's single Body becomes the first attachment's caption, so the text appears once.
  */
 function inboundEvents(form: URLSearchParams, messageSid: string, timestamp: Date): InboundMessageEvent[] {
-  const from = field(form, 'From');
-  if (!from) throw new Error('Twilio inbound message has no From');
+  const sender = senderOf(form);
   const to = field(form, 'To');
   const profileName = field(form, 'ProfileName');
+  const context = contextOf(form);
+  const referral = referralOf(form);
   const event = (vendorMessageId: string, content: InboundContent): InboundMessageEvent => ({
     kind: 'inbound',
     vendorMessageId,
-    from,
+    ...sender,
     ...(to ? { to } : {}),
     ...(profileName ? { profileName } : {}),
     timestamp,
     content,
+    text: inboundText(content),
+    ...(context ? { context } : {}),
+    ...(referral ? { referral } : {}),
   });
 
   const body = form.get('Body') ?? '';
@@ -94,16 +106,32 @@ function inboundEvents(form: URLSearchParams, messageSid: string, timestamp: Dat
   if (media.length > 0) {
     return media.map((index, position) => {
       const mimeType = field(form, `MediaContentType${index}`);
+      const url = field(form, `MediaUrl${index}`);
       const content: InboundContent = {
-        type: 'media',
-        mediaKind: mediaKind(mimeType, messageType),
-        media: { url: field(form, `MediaUrl${index}`), ...(mimeType ? { mimeType } : {}) },
+        type: mediaType(mimeType, messageType),
+        media: { ...(url ? { url } : {}), ...(mimeType ? { mimeType } : {}) },
         ...(position === 0 && body ? { caption: body } : {}),
       };
       return event(position === 0 ? messageSid : `${messageSid}:${index}`, content);
     });
   }
   return [event(messageSid, inboundContent(form, body, messageType))];
+}
+
+/**
+ * `From` is `whatsapp:+316…` (or a bare number for SMS); a customer who hides their number behind a
+ * WhatsApp username writes as `whatsapp:<business-scoped user id>`. `ExternalUserId` carries that id
+ * beside a number, and `WaId` is WhatsApp's own form of the number.
+ */
+function senderOf(form: URLSearchParams): InboundSender {
+  const rawFrom = field(form, 'From');
+  const address = rawFrom?.replace(/^whatsapp:/i, '');
+  const external = field(form, 'ExternalUserId')?.replace(/^whatsapp:/i, '');
+  const fromUserId = address && isWhatsAppUserId(address) ? address : external && isWhatsAppUserId(external) ? external : undefined;
+  const from = address && !isWhatsAppUserId(address) ? rawFrom : undefined;
+  if (!from && !fromUserId) throw new Error('Twilio inbound message has no From');
+  const waId = field(form, 'WaId');
+  return { ...(from ? { from } : {}), ...(fromUserId ? { fromUserId } : {}), ...(waId ? { waId } : {}) };
 }
 
 function inboundContent(form: URLSearchParams, body: string, messageType: string | undefined): InboundContent {
@@ -114,20 +142,54 @@ function inboundContent(form: URLSearchParams, body: string, messageType: string
     const address = field(form, 'Address');
     return { type: 'location', latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) };
   }
-  // Quick-reply and template buttons arrive as ButtonText/ButtonPayload; list picks as ListId/ListTitle.
+  // A template's quick-reply button is MessageType `button`; a session message's buttons and lists are `interactive`.
   const buttonText = field(form, 'ButtonText');
   const buttonPayload = field(form, 'ButtonPayload');
-  if (buttonText ?? buttonPayload) return interactive(buttonPayload, buttonText ?? buttonPayload ?? '');
+  if (buttonText ?? buttonPayload) {
+    const text = buttonText ?? buttonPayload ?? '';
+    const payload = buttonPayload ?? text;
+    if (messageType === 'interactive') return { type: 'interactive', kind: 'button_reply', id: payload, title: text };
+    return { type: 'button', payload, text };
+  }
   const listId = field(form, 'ListId');
   const listTitle = field(form, 'ListTitle');
-  if (listId ?? listTitle) return interactive(listId, listTitle ?? listId ?? '');
-  // SMS sends no MessageType; WhatsApp text is `text`. Anything else (contacts, reaction, order, unknown…) is kept by name.
-  if (messageType && messageType !== 'text') return { type: 'unsupported', rawType: messageType };
+  if (listId ?? listTitle) return { type: 'interactive', kind: 'list_reply', id: listId ?? listTitle ?? '', title: listTitle ?? listId ?? '' };
+  // SMS sends no MessageType; WhatsApp text is `text`. Anything else (contacts, reaction, order, unknown…) is kept whole.
+  if (messageType && messageType !== 'text') return { type: 'unsupported', rawType: messageType, raw: Object.fromEntries(form) };
   return { type: 'text', text: body };
 }
 
-function interactive(replyId: string | undefined, title: string): InboundContent {
-  return { type: 'interactive', ...(replyId ? { replyId } : {}), title };
+/** The quoted message (`OriginalRepliedMessageSid`/`…Sender`) and WhatsApp's forward flags. */
+function contextOf(form: URLSearchParams): InboundContext | undefined {
+  const replyToVendorMessageId = field(form, 'OriginalRepliedMessageSid');
+  const replyToFrom = field(form, 'OriginalRepliedMessageSender');
+  const context: InboundContext = {
+    ...(replyToVendorMessageId ? { replyToVendorMessageId } : {}),
+    ...(replyToFrom ? { replyToFrom } : {}),
+    ...(field(form, 'Forwarded')?.toLowerCase() === 'true' ? { forwarded: true } : {}),
+    ...(field(form, 'FrequentlyForwarded')?.toLowerCase() === 'true' ? { frequentlyForwarded: true } : {}),
+  };
+  return Object.keys(context).length ? context : undefined;
+}
+
+/** A click-to-WhatsApp ad's `Referral*` parameters. */
+function referralOf(form: URLSearchParams): InboundReferral | undefined {
+  const sourceId = field(form, 'ReferralSourceId');
+  const sourceUrl = field(form, 'ReferralSourceUrl');
+  const ctwaClid = field(form, 'ReferralCtwaClid');
+  if (!sourceId && !sourceUrl && !ctwaClid) return undefined;
+  const mediaType = field(form, 'ReferralMediaContentType');
+  const mediaUrl = field(form, 'ReferralMediaUrl');
+  return {
+    sourceType: field(form, 'ReferralSourceType') ?? '',
+    sourceId: sourceId ?? '',
+    sourceUrl: sourceUrl ?? '',
+    headline: field(form, 'ReferralHeadline') ?? '',
+    body: field(form, 'ReferralBody') ?? '',
+    ...(mediaType ? { mediaType } : {}),
+    ...(mediaUrl ? { mediaUrl } : {}),
+    ...(ctwaClid ? { ctwaClid } : {}),
+  };
 }
 
 /** Indices of the MediaUrl{N} fields actually present: NumMedia is a count Twilio sends alongside, not a promise. */
@@ -140,7 +202,7 @@ function mediaIndices(form: URLSearchParams): number[] {
   return [...indices].sort((a, b) => a - b);
 }
 
-function mediaKind(mimeType: string | undefined, messageType: string | undefined): MediaKind | 'sticker' {
+function mediaType(mimeType: string | undefined, messageType: string | undefined): InboundMediaType {
   if (messageType === 'sticker') return 'sticker';
   switch (mimeType?.split('/')[0]?.trim().toLowerCase()) {
     case 'image':

@@ -239,6 +239,46 @@ describe('TwilioAdapter', () => {
       });
       expect(formOf(twilio.requests[0])).not.toHaveProperty('Body');
     });
+
+    it('sends a WhatsApp location with PersistentAction, and declares it the only rich content it sends', async () => {
+      expect([...adapter.outboundFeatures('whatsapp-bsp')]).toEqual(['location']);
+      expect([...adapter.outboundFeatures('sms')]).toEqual([]);
+      twilio.on('POST', MESSAGES_PATH, created({ sid: 'SMloc1' }));
+      const p = context('whatsapp-bsp');
+      const result = await adapter.send(p, {
+        messageId: 'm10',
+        to: '+31612345678',
+        content: { type: 'location', location: { latitude: 52.3759, longitude: 4.8975, name: 'Centraal Station', address: 'Damrak 1' } },
+      });
+      expect(result.vendorMessageId).toBe('SMloc1');
+      expect(formOf(twilio.requests[0])).toEqual({
+        To: 'whatsapp:+31612345678',
+        From: 'whatsapp:+14155238886',
+        Body: 'Centraal Station, Damrak 1',
+        PersistentAction: 'geo:52.3759,4.8975|Centraal Station, Damrak 1',
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('sends a location without a name as its coordinates', async () => {
+      twilio.on('POST', MESSAGES_PATH, created());
+      await adapter.send(context('whatsapp-bsp'), { messageId: 'm11', to: '+31612345678', content: { type: 'location', location: { latitude: -23.5505, longitude: -46.6333 } } });
+      const form = formOf(twilio.requests[0]);
+      expect(form.Body).toBe('-23.5505, -46.6333');
+      expect(form.PersistentAction).toBe('geo:-23.5505,-46.6333');
+    });
+
+    it.each([
+      ['buttons', 'whatsapp-bsp', { type: 'interactive', interactive: { type: 'buttons', body: 'Ja?', buttons: [{ id: 'y', title: 'Ja' }] } }],
+      ['a reaction', 'whatsapp-bsp', { type: 'reaction', reaction: { targetVendorMessageId: 'SM1', emoji: '👍' } }],
+      ['a quoted reply', 'whatsapp-bsp', { type: 'text', text: 'Ja', replyToVendorMessageId: 'SM1' }],
+      ['a location over SMS', 'sms', { type: 'location', location: { latitude: 1, longitude: 2 } }],
+    ] as const)('refuses %s as unsupportedByProvider without calling Twilio', async (_case, kind, content) => {
+      const error = await vendorFailure(adapter.send(context(kind), { messageId: 'm12', to: '+31612345678', content }));
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
+      expect(error.vendorErrorCode).toBeUndefined();
+      expect(twilio.requests).toHaveLength(0);
+    });
   });
 
   describe('errors', () => {
@@ -254,6 +294,7 @@ describe('TwilioAdapter', () => {
         httpStatus: 400,
         vendorCode: '21211',
         message: "The 'To' number +3161 is not a valid phone number.",
+        vendorMessage: "The 'To' number +3161 is not a valid phone number.",
         retryAfterMs: undefined,
       });
       expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.InvalidRecipient, retryable: false });
@@ -305,6 +346,14 @@ describe('TwilioAdapter', () => {
       ['99999', 503, { code: ErrorCode.VendorUnavailable, retryable: true }],
     ])('classifies code %s (HTTP %d)', (vendorCode, httpStatus, expected) => {
       expect(adapter.classifyError(new VendorError({ httpStatus, vendorCode, message: 'x' }))).toEqual(expected);
+    });
+
+    it('gives a code without Twilio’s words the table’s description as the vendor’s message', async () => {
+      twilio.respondWith({ status: 400, json: { code: 63016, status: 400 } });
+      const error = await sendText(context('whatsapp-bsp'));
+      expect(error.vendorErrorCode).toBe('63016');
+      expect(error.vendorErrorMessage).toBe('Outside the WhatsApp customer service window: use a template');
+      expect(error.message).toBe('Outside the WhatsApp customer service window: use a template');
     });
 
     it('classifies a 429 without a known code as a rate limit', () => {
@@ -406,6 +455,7 @@ describe('TwilioAdapter', () => {
           to: '+3197010203040',
           timestamp: expect.any(Date),
           content: { type: 'text', text: 'STOP' },
+          text: 'STOP',
         },
       ]);
     });
@@ -416,10 +466,12 @@ describe('TwilioAdapter', () => {
           kind: 'inbound',
           vendorMessageId: 'SM11112222333344445555666677778888',
           from: 'whatsapp:+31612345678',
+          waId: '31612345678',
           to: 'whatsapp:+14155238886',
           profileName: 'Sanne',
           timestamp: expect.any(Date),
           content: { type: 'text', text: 'Hallo daar' },
+          text: 'Hallo daar',
         },
       ]);
     });
@@ -451,11 +503,11 @@ describe('TwilioAdapter', () => {
           to: '+3197010203040',
           timestamp: expect.any(Date),
           content: {
-            type: 'media',
-            mediaKind: 'image',
+            type: 'image',
             media: { url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM0001/Media/ME0', mimeType: 'image/jpeg' },
             caption: 'Kijk maar',
           },
+          text: 'Kijk maar',
         },
         {
           kind: 'inbound',
@@ -464,10 +516,10 @@ describe('TwilioAdapter', () => {
           to: '+3197010203040',
           timestamp: expect.any(Date),
           content: {
-            type: 'media',
-            mediaKind: 'document',
+            type: 'document',
             media: { url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM0001/Media/ME1', mimeType: 'application/pdf' },
           },
+          text: '[document]',
         },
       ]);
     });
@@ -488,8 +540,15 @@ describe('TwilioAdapter', () => {
         Body: '',
       }).toString();
       const [event] = parse(body);
-      expect(event).toMatchObject({ vendorMessageId: 'MM0002', content: { type: 'media', mediaKind, media: { url: 'https://api.twilio.com/media/ME2', mimeType } } });
-      expect(event.kind === 'inbound' && event.content.type === 'media' && event.content.caption).toBeFalsy();
+      expect(event).toEqual({
+        kind: 'inbound',
+        vendorMessageId: 'MM0002',
+        from: 'whatsapp:+31612345678',
+        to: 'whatsapp:+14155238886',
+        timestamp: expect.any(Date),
+        content: { type: mediaKind, media: { url: 'https://api.twilio.com/media/ME2', mimeType } },
+        text: `[${mediaKind}]`,
+      });
     });
 
     it('reads a WhatsApp location', () => {
@@ -515,20 +574,160 @@ describe('TwilioAdapter', () => {
           profileName: 'Sanne',
           timestamp: expect.any(Date),
           content: { type: 'location', latitude: 52.3676, longitude: 4.9041, name: 'Koninklijk Paleis', address: 'Dam 1, Amsterdam' },
+          text: '[location: Koninklijk Paleis, Dam 1, Amsterdam]',
         },
       ]);
     });
 
-    it('reads a quick-reply button tap as interactive', () => {
+    it('reads a template quick-reply button tap as a button', () => {
       const body = 'MessageSid=SM0004&From=whatsapp%3A%2B31612345678&MessageType=button&ButtonText=Ja%2C+graag&ButtonPayload=confirm_yes&Body=Ja%2C+graag';
       expect(parse(body)).toEqual([
-        expect.objectContaining({ vendorMessageId: 'SM0004', content: { type: 'interactive', replyId: 'confirm_yes', title: 'Ja, graag' } }),
+        expect.objectContaining({ vendorMessageId: 'SM0004', content: { type: 'button', payload: 'confirm_yes', text: 'Ja, graag' }, text: 'Ja, graag' }),
       ]);
     });
 
-    it('keeps any other WhatsApp message type as unsupported with its name', () => {
+    it('keeps any other WhatsApp message type whole, with its name', () => {
       const body = 'MessageSid=SM0005&From=whatsapp%3A%2B31612345678&MessageType=contacts&NumMedia=0&Body=';
-      expect(parse(body)).toEqual([expect.objectContaining({ vendorMessageId: 'SM0005', content: { type: 'unsupported', rawType: 'contacts' } })]);
+      expect(parse(body)).toEqual([
+        expect.objectContaining({
+          vendorMessageId: 'SM0005',
+          content: { type: 'unsupported', rawType: 'contacts', raw: { MessageSid: 'SM0005', From: 'whatsapp:+31612345678', MessageType: 'contacts', NumMedia: '0', Body: '' } },
+          text: '[unsupported message: contacts]',
+        }),
+      ]);
+    });
+
+    it('reads the quoted message and forward flags of a WhatsApp reply', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp-reply.form'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM2a7c3e1f0b9d48e6a5c4b3a2918f7e6d',
+          from: 'whatsapp:+31612345678',
+          waId: '31612345678',
+          to: 'whatsapp:+14155238886',
+          profileName: 'Sanne',
+          timestamp: expect.any(Date),
+          content: { type: 'text', text: 'Dinsdag om 10 uur past mij goed' },
+          text: 'Dinsdag om 10 uur past mij goed',
+          context: { replyToVendorMessageId: 'MM5cc44eecf7dab0d48d4529d0fa4af44d', replyToFrom: 'whatsapp:+14155238886', forwarded: true, frequentlyForwarded: true },
+        },
+      ]);
+    });
+
+    it('reads a click-to-WhatsApp ad from the Referral parameters', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp-referral.form'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM9b1d2f3a4c5e6f708192a3b4c5d6e7f8',
+          from: 'whatsapp:+5511987654321',
+          waId: '5511987654321',
+          to: 'whatsapp:+14155238886',
+          profileName: 'Ana Lima',
+          timestamp: expect.any(Date),
+          content: { type: 'text', text: 'Quero o cupom de desconto' },
+          text: 'Quero o cupom de desconto',
+          referral: {
+            sourceType: 'ad',
+            sourceId: '120212345678900123',
+            sourceUrl: 'https://fb.me/3cr4Wqqkv',
+            headline: 'Liquidação de inverno',
+            body: 'Mande uma mensagem para ganhar 30%',
+            mediaType: 'image/jpeg',
+            mediaUrl: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/SM9b1d2f3a4c5e6f708192a3b4c5d6e7f8/Media/ME1`,
+            ctwaClid: 'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0',
+          },
+        },
+      ]);
+    });
+
+    it('reads a sender who writes as whatsapp:<business-scoped user id> without a phone number', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp-username.form'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091',
+          fromUserId: 'NL.1502576394655843',
+          to: 'whatsapp:+14155238886',
+          profileName: 'Lena',
+          timestamp: expect.any(Date),
+          content: { type: 'text', text: 'Hoi, mijn nummer blijft privé' },
+          text: 'Hoi, mijn nummer blijft privé',
+        },
+      ]);
+    });
+
+    it('reads a session quick-reply as a button reply, with the user id Twilio adds beside the number', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp-interactive.form'))).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: 'SM8824d91645395b17594d92659b878468',
+          from: 'whatsapp:+6285176810035',
+          fromUserId: 'ID.4566546130240823',
+          waId: '6285176810035',
+          to: 'whatsapp:+14155238886',
+          profileName: 'teknisee',
+          timestamp: expect.any(Date),
+          content: { type: 'interactive', kind: 'button_reply', id: 'confirm-order-1042', title: 'Konfirmasi' },
+          text: 'Konfirmasi',
+          context: { replyToVendorMessageId: 'MM5cc44eecf7dab0d48d4529d0fa4af44d', replyToFrom: 'whatsapp:+14155238886' },
+        },
+      ]);
+    });
+
+    it('reads a list pick', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp-list.form'))).toEqual([
+        expect.objectContaining({
+          vendorMessageId: 'SM0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+          content: { type: 'interactive', kind: 'list_reply', id: 'slot-tue-10', title: 'Dinsdag 10:00' },
+          text: 'Dinsdag 10:00',
+        }),
+      ]);
+    });
+
+    it('keeps a Mexican sender as Twilio wrote it (521…), with WhatsApp’s own form', () => {
+      expect(parse(fixture('twilio/inbound-whatsapp-mexico.form'))).toEqual([
+        expect.objectContaining({ from: 'whatsapp:+5215512345678', waId: '5215512345678', text: 'Hola' }),
+      ]);
+    });
+
+    it('gives 30008 without an ErrorMessage the table’s description, never "Unknown error"', () => {
+      const [event] = parse(fixture('twilio/status-undelivered-30008.form'));
+      expect(event).toEqual({
+        kind: 'status',
+        vendorMessageId: 'SM7e6d5c4b3a29180f7e6d5c4b3a291800',
+        status: 'failed',
+        timestamp: expect.any(Date),
+        errorCode: ErrorCode.VendorRejected,
+        errorMessage: 'Not delivered: the carrier or WhatsApp reported a failure without giving Twilio a reason',
+        vendorErrorCode: '30008',
+        vendorErrorMessage: 'Not delivered: the carrier or WhatsApp reported a failure without giving Twilio a reason',
+        recipient: 'whatsapp:+31612345678',
+      });
+    });
+
+    it.each([
+      ['30003', ErrorCode.InvalidRecipient],
+      ['30004', ErrorCode.VendorRejected],
+      ['30005', ErrorCode.InvalidRecipient],
+      ['30006', ErrorCode.InvalidRecipient],
+      ['30007', ErrorCode.VendorRejected],
+      ['30008', ErrorCode.VendorRejected],
+      ['63016', ErrorCode.SessionWindowExpired],
+      ['63024', ErrorCode.NotOnWhatsApp],
+      ['63049', ErrorCode.VendorRejected],
+      ['63032', ErrorCode.VendorRejected],
+      ['21610', ErrorCode.OptedOut],
+      ['21614', ErrorCode.InvalidRecipient],
+    ])('keeps callback code %s without words as %s with a description', (code, errorCode) => {
+      const [event] = parse(`MessageSid=SM0009&MessageStatus=undelivered&ErrorCode=${code}&To=whatsapp%3A%2B31612345678`);
+      expect(event).toMatchObject({ status: 'failed', errorCode, vendorErrorCode: code });
+      const failed = event.kind === 'status' ? event : undefined;
+      expect(failed?.vendorErrorMessage).toEqual(failed?.errorMessage);
+      expect(failed?.errorMessage).not.toMatch(/^(Unknown error|Twilio error)/);
+      expect(failed?.errorMessage?.length).toBeGreaterThan(15);
+    });
+
+    it('throws on a WhatsApp message without any sender', () => {
+      expect(() => parse('MessageSid=SM0010&MessageType=text&Body=hi&To=whatsapp%3A%2B14155238886')).toThrow(/no From/);
     });
 
     it('reads a failed status with the mapped error code, message and price', () => {
@@ -549,7 +748,8 @@ describe('TwilioAdapter', () => {
           timestamp: expect.any(Date),
           errorCode: ErrorCode.InvalidRecipient,
           vendorErrorCode: '30003',
-          errorMessage: 'Unreachable destination handset',
+          errorMessage: 'Unreachable destination handset: switched off or out of coverage for too long',
+          vendorErrorMessage: 'Unreachable destination handset: switched off or out of coverage for too long',
           pricing: { price: { amount: '0.0075', currency: 'USD' } },
           recipient: '+31612345678',
         },
@@ -564,7 +764,7 @@ describe('TwilioAdapter', () => {
     ])('maps callback error %s (%s) to %s', (code, status, errorCode) => {
       const body = `MessageSid=SM0007&MessageStatus=${status}&ErrorCode=${code}&To=whatsapp%3A%2B31612345678&ChannelStatusMessage=from+the+channel`;
       expect(parse(body)).toEqual([
-        expect.objectContaining({ status: 'failed', errorCode, vendorErrorCode: code, errorMessage: 'from the channel' }),
+        expect.objectContaining({ status: 'failed', errorCode, vendorErrorCode: code, errorMessage: 'from the channel', vendorErrorMessage: 'from the channel' }),
       ]);
     });
 

@@ -7,6 +7,7 @@ import type {
   CredentialSpec,
   ErrorClassification,
   OutboundContent,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -16,7 +17,8 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { asArray, asJsonObject, asString } from '../json-reader';
-import { classifyCommon, VendorError } from '../vendor-error';
+import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
+import { classifyCommon, UNSUPPORTED_CONTENT, VendorError } from '../vendor-error';
 import { vendorTemplateFromContent } from './twilio-content';
 import { MISSING_CONTENT_SID, toClassification, twilioCodeMeaning } from './twilio-error-codes';
 import { verifyTwilioSignature } from './twilio-signature';
@@ -30,6 +32,12 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
 /** 1,000 is the Content API's largest page; WhatsApp allows 6,000 approved templates, so a handful of pages. */
 const CONTENT_PAGE_SIZE = 1000;
 const MAX_CONTENT_PAGES = 50;
+/**
+ * Twilio's Messages API sends a WhatsApp location with PersistentAction (`geo:lat,long|label`). Reply
+ * buttons, lists and quoted replies need Content templates created beforehand, and reactions are not
+ * offered at all, so those are left to vendors that send them as they are.
+ */
+const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['location']);
 
 /**
  * Twilio Programmable Messaging for SMS and WhatsApp (as a BSP): form-encoded REST sends, signed
@@ -60,13 +68,18 @@ export class TwilioAdapter implements ChannelAdapter {
     return kind === 'sms' ? 1 : 80;
   }
 
+  outboundFeatures(kind: ProviderKind): ReadonlySet<OutboundFeature> {
+    return kind === 'sms' ? NO_FEATURES : WHATSAPP_FEATURES;
+  }
+
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
     const { accountSid = '', authToken = '', messagingServiceSid } = p.credentials;
+    refuseUnsupported(this.vendor, this.outboundFeatures(p.kind), message.content);
     const form = new URLSearchParams();
     form.set('To', address(p, message.to));
     if (messagingServiceSid) form.set('MessagingServiceSid', messagingServiceSid);
     else form.set('From', address(p, p.phoneNumber));
-    for (const [key, value] of contentFields(p, message.content)) form.set(key, value);
+    for (const [key, value] of contentFields(p, message.content)) form.append(key, value);
     form.set('StatusCallback', p.webhookUrl);
 
     const response = await this.http.request({
@@ -193,6 +206,19 @@ function contentFields(p: ProviderContext, content: OutboundContent): [string, s
         message: `Template ${template.name} (${template.language}) has no Twilio ContentSid (HX…); sync the templates first`,
       });
     }
+    case 'location': {
+      // The label names the pin on the map; the body is the text beside it.
+      const { latitude, longitude, name, address } = content.location;
+      const label = [name, address].filter(Boolean).join(', ');
+      return [
+        ['Body', label || `${latitude}, ${longitude}`],
+        ['PersistentAction', `geo:${latitude},${longitude}${label ? `|${label}` : ''}`],
+      ];
+    }
+    case 'interactive':
+    case 'reaction':
+      // refuseUnsupported stops these before a request is built.
+      throw new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: `Twilio cannot send ${content.type} messages without a Content template` });
   }
 }
 
@@ -209,10 +235,12 @@ function twilioError(response: VendorResponse): VendorError {
   const body = asJsonObject(response.json);
   const code = body?.code;
   const vendorCode = typeof code === 'number' || (typeof code === 'string' && code !== '') ? String(code) : undefined;
+  const vendorMessage = asString(body?.message) ?? twilioCodeMeaning(vendorCode)?.description;
   return new VendorError({
     httpStatus: response.status,
     ...(vendorCode ? { vendorCode } : {}),
-    message: asString(body?.message) ?? `Twilio answered HTTP ${response.status}`,
+    message: vendorMessage ?? `Twilio answered HTTP ${response.status}`,
+    ...(vendorMessage ? { vendorMessage } : {}),
     retryAfterMs: retryAfterMs(response.headers),
   });
 }

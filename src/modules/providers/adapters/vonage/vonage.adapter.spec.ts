@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { sign, verify, type JwtPayload } from 'jsonwebtoken';
 import { FakeVendor, type RecordedRequest } from '../../../../../test/support/fake-vendor';
+import { fixture } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ManualClock } from '../../../../common/clock/clock';
 import { ErrorCode } from '../../../../common/errors/error-code';
@@ -227,6 +228,7 @@ describe('VonageAdapter', () => {
         httpStatus: 429,
         vendorCode: '1000',
         message: 'Throttled: You have exceeded the submission capacity allowed on this account.',
+        vendorMessage: 'Throttled: You have exceeded the submission capacity allowed on this account.',
         retryAfterMs: 2000,
       });
       expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.RateLimited, retryable: true });
@@ -408,10 +410,12 @@ describe('VonageAdapter', () => {
           kind: 'inbound',
           vendorMessageId: UUID,
           from: '447700900000',
+          waId: '447700900000',
           to: '447700900001',
           profileName: 'Jane Smith',
           timestamp: new Date('2025-02-03T12:14:25Z'),
           content: { type: 'text', text: 'Hello there' },
+          text: 'Hello there',
         },
       ]);
       expect(dedup).toBe(UUID);
@@ -422,20 +426,45 @@ describe('VonageAdapter', () => {
         { channel: 'sms', message_uuid: UUID, to: '447700900001', from: '447700900000', timestamp: '2025-02-03T12:14:25Z', message_type: 'text', text: 'STOP', sms: { num_messages: '1' } },
         'sms',
       );
-      expect(events).toEqual([expect.objectContaining({ kind: 'inbound', from: '447700900000', profileName: undefined, content: { type: 'text', text: 'STOP' } })]);
+      expect(events).toEqual([
+        { kind: 'inbound', vendorMessageId: UUID, from: '447700900000', to: '447700900001', timestamp: new Date('2025-02-03T12:14:25Z'), content: { type: 'text', text: 'STOP' }, text: 'STOP' },
+      ]);
+    });
+
+    it('reads an inbound SMS that comes without message_type, and the older SMS API form', () => {
+      const modern = parse({ channel: 'sms', message_uuid: UUID, to: '447700900001', from: '447700900000', timestamp: '2025-02-03T12:14:25Z', text: 'JA', sms: { num_messages: '1' } }, 'sms');
+      expect(modern.events).toEqual([
+        { kind: 'inbound', vendorMessageId: UUID, from: '447700900000', to: '447700900001', timestamp: new Date('2025-02-03T12:14:25Z'), content: { type: 'text', text: 'JA' }, text: 'JA' },
+      ]);
+      expect(modern.dedup).toBe(UUID);
+      const legacy = parse({ msisdn: '447700900000', to: '447700900001', messageId: '0A0000000123ABCD1', text: 'Hello', type: 'text', keyword: 'HELLO', 'message-timestamp': '2025-02-03 12:14:25' }, 'sms');
+      expect(legacy.events).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '0A0000000123ABCD1',
+          from: '447700900000',
+          to: '447700900001',
+          timestamp: new Date('2025-02-03T12:14:25Z'),
+          content: { type: 'text', text: 'Hello' },
+          text: 'Hello',
+        },
+      ]);
+      expect(legacy.dedup).toBe('sms:0A0000000123ABCD1');
     });
 
     it('reads an inbound image with its caption, and a file with its name', () => {
       expect(parse(inbound({ message_type: 'image', image: { url: 'https://api.nexmo.com/v3/media/abc', caption: 'My receipt' } })).events).toEqual([
         expect.objectContaining({
-          content: { type: 'media', mediaKind: 'image', media: { url: 'https://api.nexmo.com/v3/media/abc' }, caption: 'My receipt' },
+          content: { type: 'image', media: { url: 'https://api.nexmo.com/v3/media/abc' }, caption: 'My receipt' },
+          text: 'My receipt',
         }),
       ]);
       expect(parse(inbound({ message_type: 'file', file: { url: 'https://api.nexmo.com/v3/media/f', name: 'cv.pdf' } })).events[0]).toMatchObject({
-        content: { type: 'media', mediaKind: 'document', media: { url: 'https://api.nexmo.com/v3/media/f', filename: 'cv.pdf' } },
+        content: { type: 'document', media: { url: 'https://api.nexmo.com/v3/media/f' }, filename: 'cv.pdf' },
+        text: '[document: cv.pdf]',
       });
       expect(parse(inbound({ message_type: 'sticker', sticker: { url: 'https://api.nexmo.com/v3/media/s' } })).events[0]).toMatchObject({
-        content: { type: 'media', mediaKind: 'sticker', media: { url: 'https://api.nexmo.com/v3/media/s' } },
+        content: { type: 'sticker', media: { url: 'https://api.nexmo.com/v3/media/s' } },
       });
     });
 
@@ -448,14 +477,17 @@ describe('VonageAdapter', () => {
 
     it('reads button and list replies as interactive, and keeps unknown types as unsupported', () => {
       expect(parse(inbound({ message_type: 'reply', reply: { id: 'row1', title: '9am', description: 'Morning slot' } })).events[0]).toMatchObject({
-        content: { type: 'interactive', replyId: 'row1', title: '9am' },
+        content: { type: 'interactive', kind: 'list_reply', id: 'row1', title: '9am', description: 'Morning slot' },
+        text: '9am',
+      });
+      expect(parse(inbound({ message_type: 'reply', reply: { id: 'yes', title: 'Yes' } })).events[0]).toMatchObject({
+        content: { type: 'interactive', kind: 'button_reply', id: 'yes', title: 'Yes' },
       });
       expect(parse(inbound({ message_type: 'button', button: { payload: 'CONFIRM', text: 'Yes, confirm' } })).events[0]).toMatchObject({
-        content: { type: 'interactive', replyId: 'CONFIRM', title: 'Yes, confirm' },
+        content: { type: 'button', payload: 'CONFIRM', text: 'Yes, confirm' },
       });
-      expect(parse(inbound({ message_type: 'order', order: { catalog_id: '1' } })).events[0]).toMatchObject({
-        content: { type: 'unsupported', rawType: 'order' },
-      });
+      const poll = inbound({ message_type: 'poll', poll: { question: '?' } });
+      expect(parse(poll).events[0]).toMatchObject({ content: { type: 'unsupported', rawType: 'poll', raw: poll }, text: '[unsupported message: poll]' });
       expect(parse(inbound({ message_type: 'image', image: {} })).events[0]).toMatchObject({
         content: { type: 'unsupported', rawType: 'image' },
       });
@@ -531,10 +563,14 @@ describe('VonageAdapter', () => {
         vendorErrorCode: '1300',
         errorMessage: 'Not part of the provider network',
       });
-      expect(parse(status({ status: 'rejected' })).events[0]).toMatchObject({
+      expect(parse(status({ status: 'rejected' })).events[0]).toEqual({
+        kind: 'status',
+        vendorMessageId: UUID,
+        status: 'failed',
+        timestamp: new Date('2025-02-03T12:14:25Z'),
+        recipient: '447700900000',
         errorCode: ErrorCode.VendorRejected,
         errorMessage: 'Vonage reported the message rejected',
-        vendorErrorCode: undefined,
       });
     });
 
@@ -563,6 +599,217 @@ describe('VonageAdapter', () => {
       expect(() => parse('[1,2]')).toThrow();
       const raw = { method: 'POST', url: 'https://parley.example.com', headers: {}, rawBody: Buffer.from('nope') };
       expect(adapter.webhookDedupKey(raw)).toBeNull();
+    });
+  });
+
+  describe('the full message model', () => {
+    const parseFixture = (name: string) =>
+      adapter.parseWebhook(context('whatsapp-bsp'), { method: 'POST', url: '', headers: { 'content-type': 'application/json' }, rawBody: fixture(`vonage/${name}`) });
+    const jane = { from: '447700900000', waId: '447700900000', to: '447700900001', profileName: 'Jane Smith' };
+    const quoted = { replyToVendorMessageId: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab', replyToFrom: '447700900001' };
+
+    it('reads the quoted message of a reply', () => {
+      expect(parseFixture('inbound-whatsapp-reply.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21',
+          ...jane,
+          timestamp: new Date('2025-02-03T12:20:00Z'),
+          content: { type: 'text', text: 'Yes, Tuesday works' },
+          text: 'Yes, Tuesday works',
+          context: quoted,
+        },
+      ]);
+    });
+
+    it('reads a reaction to the context message, and an unreact as an empty emoji', () => {
+      expect(parseFixture('inbound-whatsapp-reaction.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '8f1d2c3b-4a59-4e6f-8a7b-6c5d4e3f2a10',
+          ...jane,
+          timestamp: new Date('2025-02-03T12:21:00Z'),
+          content: { type: 'reaction', emoji: '😂', targetVendorMessageId: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab' },
+          text: '[reaction 😂]',
+          context: quoted,
+        },
+      ]);
+      expect(parseFixture('inbound-whatsapp-unreaction.json')).toEqual([
+        expect.objectContaining({ content: { type: 'reaction', emoji: '', targetVendorMessageId: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab' }, text: '[reaction removed]' }),
+      ]);
+    });
+
+    it('reads an order with its items and decimal prices', () => {
+      expect(parseFixture('inbound-whatsapp-order.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a',
+          ...jane,
+          timestamp: new Date('2025-02-03T12:23:00Z'),
+          content: {
+            type: 'order',
+            catalogId: '1267260820787549',
+            items: [
+              { productId: 'r07qei73l7', quantity: 2, price: '4.99', currency: 'GBP' },
+              { productId: 'ba3kq7xi49', quantity: 1, price: '12.00', currency: 'GBP' },
+            ],
+          },
+          text: '[order: 3 items]',
+        },
+      ]);
+    });
+
+    it('reads the click-to-WhatsApp referral in whatsapp.referral', () => {
+      expect(parseFixture('inbound-whatsapp-referral.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
+          ...jane,
+          timestamp: new Date('2025-02-03T12:24:00Z'),
+          content: { type: 'text', text: "I'd like the winter offer" },
+          text: "I'd like the winter offer",
+          referral: {
+            sourceType: 'ad',
+            sourceId: '120212345678900123',
+            sourceUrl: 'https://fb.me/3cr4Wqqkv',
+            headline: 'Winter sale',
+            body: 'Message us for 30% off',
+            mediaType: 'video',
+            mediaUrl: 'https://scontent.xx.fbcdn.net/v/t42.1790-2/winter.mp4',
+            thumbnailUrl: 'https://scontent.xx.fbcdn.net/v/t15.5256-10/winter_thumb.jpg',
+            ctwaClid: 'Afc0tOAy3x0QD9yQa0Hbmc1D0C',
+          },
+        },
+      ]);
+    });
+
+    it('keeps a shared contact card as the vCard document Vonage links to', () => {
+      expect(parseFixture('inbound-whatsapp-vcard.json')).toEqual([
+        expect.objectContaining({
+          content: { type: 'document', media: { url: 'https://api-eu.nexmo.com/v3/media/5b9f8a8e-1d2c-4b3a-9f8e-7d6c5b4a3f2e', mimeType: 'text/vcard' }, filename: 'John Doe.vcf' },
+          text: '[document: John Doe.vcf]',
+        }),
+      ]);
+    });
+
+    it('reads a sender known only by a business-scoped user id, with their username', () => {
+      expect(parseFixture('inbound-whatsapp-username.json')).toEqual([
+        {
+          kind: 'inbound',
+          vendorMessageId: '2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182',
+          fromUserId: 'GB.13491208655302741918',
+          to: '447700900001',
+          profileName: 'John',
+          username: 'john.smith',
+          timestamp: new Date('2025-02-03T12:26:00Z'),
+          content: { type: 'text', text: "Hi, I'd rather not share my number" },
+          text: "Hi, I'd rather not share my number",
+        },
+      ]);
+    });
+
+    it('gives a failure with only a code Vonage’s meaning of it, and keeps the recipient’s user id', () => {
+      expect(parseFixture('status-rejected-code-only.json')).toEqual([
+        {
+          kind: 'status',
+          vendorMessageId: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ac',
+          status: 'failed',
+          timestamp: new Date('2025-02-03T12:27:00Z'),
+          recipient: '447700900000',
+          recipientUserId: 'GB.13491208655302741918',
+          errorCode: ErrorCode.SessionWindowExpired,
+          errorMessage: 'Outside of the allowed window: more than 24 hours since the customer wrote',
+          vendorErrorCode: '1340',
+          vendorErrorMessage: 'Outside of the allowed window: more than 24 hours since the customer wrote',
+        },
+      ]);
+    });
+  });
+
+  describe('rich sends', () => {
+    it('sends everything on WhatsApp and nothing rich on SMS', () => {
+      expect([...adapter.outboundFeatures('whatsapp-bsp')].sort()).toEqual(['interactive', 'location', 'reaction', 'reply']);
+      expect([...adapter.outboundFeatures('sms')]).toEqual([]);
+    });
+
+    it('sends reply buttons as a custom Cloud API interactive message, quoting a message in context', async () => {
+      accept();
+      const { req } = await sendOne(context('whatsapp-bsp'), {
+        type: 'interactive',
+        replyToVendorMessageId: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21',
+        interactive: { type: 'buttons', body: 'Confirm Tuesday 10:00?', footer: 'Dental Care', buttons: [{ id: 'yes', title: 'Yes' }, { id: 'no', title: 'No' }] },
+      });
+      expect(req.json()).toEqual({
+        message_type: 'custom',
+        custom: {
+          type: 'interactive',
+          interactive: {
+            type: 'button',
+            body: { text: 'Confirm Tuesday 10:00?' },
+            footer: { text: 'Dental Care' },
+            action: {
+              buttons: [
+                { type: 'reply', reply: { id: 'yes', title: 'Yes' } },
+                { type: 'reply', reply: { id: 'no', title: 'No' } },
+              ],
+            },
+          },
+        },
+        context: { message_uuid: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21' },
+        to: '447700900000',
+        from: '447700900001',
+        channel: 'whatsapp',
+      });
+    });
+
+    it('quotes a text reply', async () => {
+      accept();
+      const { req } = await sendOne(context('whatsapp-bsp'), { type: 'text', text: 'Tuesday it is', replyToVendorMessageId: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21' });
+      expect(req.json()).toEqual({
+        message_type: 'text',
+        text: 'Tuesday it is',
+        context: { message_uuid: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21' },
+        to: '447700900000',
+        from: '447700900001',
+        channel: 'whatsapp',
+      });
+    });
+
+    it('reacts to a message and takes the reaction back', async () => {
+      accept();
+      const react = await sendOne(context('whatsapp-bsp'), { type: 'reaction', reaction: { targetVendorMessageId: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21', emoji: '👍' } });
+      expect(react.req.json()).toEqual({
+        message_type: 'reaction',
+        reaction: { action: 'react', emoji: '👍' },
+        context: { message_uuid: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21' },
+        to: '447700900000',
+        from: '447700900001',
+        channel: 'whatsapp',
+      });
+      vonage.reset();
+      accept();
+      const unreact = await sendOne(context('whatsapp-bsp'), { type: 'reaction', reaction: { targetVendorMessageId: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21', emoji: '' } });
+      expect(unreact.req.json()).toMatchObject({ message_type: 'reaction', reaction: { action: 'unreact' }, context: { message_uuid: '6e2a8b1c-4d3f-4a5b-9c8d-7e6f5a4b3c21' } });
+    });
+
+    it('sends a location as a custom message', async () => {
+      accept();
+      const { req } = await sendOne(context('whatsapp-bsp'), { type: 'location', location: { latitude: 51.5072, longitude: -0.1276, name: 'Trafalgar Square', address: 'London WC2N 5DN' } });
+      expect(req.json()).toEqual({
+        message_type: 'custom',
+        custom: { type: 'location', location: { latitude: 51.5072, longitude: -0.1276, name: 'Trafalgar Square', address: 'London WC2N 5DN' } },
+        to: '447700900000',
+        from: '447700900001',
+        channel: 'whatsapp',
+      });
+    });
+
+    it('refuses rich content on SMS as unsupportedByProvider, without calling Vonage', async () => {
+      const error = await sendError(context('sms'), { type: 'location', location: { latitude: 1, longitude: 2 } });
+      expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
+      const quoted = await sendError(context('sms'), { type: 'text', text: 'x', replyToVendorMessageId: 'u' });
+      expect(adapter.classifyError(quoted)).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
+      expect(vonage.requests).toHaveLength(0);
     });
   });
 

@@ -7,6 +7,8 @@ import type {
   CredentialSpec,
   ErrorClassification,
   MediaKind,
+  OutboundContent,
+  OutboundFeature,
   OutboundMessage,
   ProviderContext,
   RawWebhookRequest,
@@ -15,6 +17,8 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { asString, isJsonObject, type JsonObject } from '../json-reader';
+import { interactiveObject } from '../meta/cloud-api.format';
+import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
 import { VendorError } from '../vendor-error';
 import { vonageAuthorization, verifyVonageWebhook } from './vonage-auth';
 import { classifyVonageError, PARLEY_CODES, readProblem } from './vonage-errors';
@@ -30,6 +34,9 @@ const MESSAGE_TYPE: Readonly<Record<MediaKind, string>> = {
   audio: 'audio',
   document: 'file',
 };
+
+/** On WhatsApp Vonage reacts and quotes natively, and passes WhatsApp's interactive and location objects through `custom`. */
+const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['interactive', 'reaction', 'location', 'reply']);
 
 /**
  * Vonage Messages API (v1) for SMS and WhatsApp. One endpoint serves both channels; the provider's
@@ -62,8 +69,19 @@ export class VonageAdapter implements ChannelAdapter {
     return 30;
   }
 
+  outboundFeatures(kind: ProviderKind): ReadonlySet<OutboundFeature> {
+    return kind === 'sms' ? NO_FEATURES : WHATSAPP_FEATURES;
+  }
+
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
-    const body = { ...this.content(p, message), to: withoutPlus(message.to), from: withoutPlus(p.phoneNumber), channel: p.channel };
+    refuseUnsupported(this.vendor, this.outboundFeatures(p.kind), message.content);
+    const body = {
+      ...this.content(p, message),
+      ...replyContext(message.content),
+      to: withoutPlus(message.to),
+      from: withoutPlus(p.phoneNumber),
+      channel: p.channel,
+    };
     const response = await this.http.request({
       method: 'POST',
       url: vendorUrl(p.credentials, VONAGE_API_ORIGIN, VONAGE_MESSAGES_PATH),
@@ -120,8 +138,29 @@ export class VonageAdapter implements ChannelAdapter {
         if (filename && kind === 'document') media.name = filename;
         return { message_type: type, [type]: media };
       }
+      case 'interactive':
+        // Vonage hands a `custom` message to WhatsApp as written: the Cloud API interactive object.
+        return { message_type: 'custom', custom: { type: 'interactive', interactive: interactiveObject(content.interactive) } };
+      case 'location': {
+        const { latitude, longitude, name, address } = content.location;
+        return { message_type: 'custom', custom: { type: 'location', location: { latitude, longitude, ...(name && { name }), ...(address && { address }) } } };
+      }
+      case 'reaction': {
+        // The reacted-to message goes in the context; no emoji takes the earlier reaction back.
+        const { targetVendorMessageId, emoji } = content.reaction;
+        return {
+          message_type: 'reaction',
+          reaction: emoji ? { action: 'react', emoji } : { action: 'unreact' },
+          context: { message_uuid: targetVendorMessageId },
+        };
+      }
     }
   }
+}
+
+/** A quoted reply names the earlier message by its Vonage message_uuid. */
+function replyContext(content: OutboundContent): JsonObject {
+  return content.type !== 'reaction' && content.replyToVendorMessageId ? { context: { message_uuid: content.replyToVendorMessageId } } : {};
 }
 
 /**
@@ -174,6 +213,7 @@ function vonageError(response: VendorResponse): VendorError {
     httpStatus: response.status,
     vendorCode: problem.code,
     message: problem.message,
+    ...(problem.vendorMessage ? { vendorMessage: problem.vendorMessage } : {}),
     retryAfterMs: retryAfterMs(response.headers),
   });
 }
