@@ -76,7 +76,7 @@ describe('consent and compliance', () => {
       const found = await contactByPhone(tenant, '+31612345678');
       return found.consent.whatsapp === 'opted_out' ? found : undefined;
     }, 10_000);
-    expect(contact.consent).toEqual({ whatsapp: 'opted_out', sms: 'unknown' });
+    expect(contact.consent).toEqual({ whatsapp: 'opted_out', sms: 'unknown', whatsappMarketing: 'unknown' });
     await waitFor(async () => sentTexts().length === 1, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sentTexts()).toEqual(['You have been unsubscribed and will receive no further messages. Reply START to subscribe again.']);
@@ -117,7 +117,7 @@ describe('consent and compliance', () => {
       const found = await contactByPhone(tenant, '+31612345678');
       return found.consent.sms === 'opted_out' ? found : undefined;
     }, 10_000);
-    expect(contact.consent).toEqual({ whatsapp: 'unknown', sms: 'opted_out' });
+    expect(contact.consent).toEqual({ whatsapp: 'unknown', sms: 'opted_out', whatsappMarketing: 'unknown' });
     const refused = await send(tenant, { contactId: contact.id, channel: 'sms', text: 'Sale!' }).expect(422);
     expect(refused.body.error.code).toBe('optedOut');
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -32,7 +32,8 @@ describe('contacts, conversations and messages API', () => {
       name: 'Sanne de Vries',
       externalRef: 'crm-1',
       timezone: null,
-      consent: { whatsapp: 'unknown', sms: 'unknown' },
+      whatsappUserId: null,
+      consent: { whatsapp: 'unknown', sms: 'unknown', whatsappMarketing: 'unknown' },
       sessionWindow: { whatsapp: { open: false, expiresAt: null } },
       createdAt: expect.any(String),
     });

@@ -156,7 +156,7 @@ describe('sandbox vendor', () => {
       expect((await inboundTexts(t, tenant, contact.id)).sort()).toEqual(['START', 'STOP']);
       const history = await t.http().get(`/api/v1/contacts/${contact.id}/consent`).set('Authorization', tenant.auth()).expect(200);
       expect(history.body.items).toEqual([]);
-      expect((await contactByPhone(t, tenant, '+31655550105'))!.consent).toEqual({ whatsapp: 'unknown', sms: 'unknown' });
+      expect((await contactByPhone(t, tenant, '+31655550105'))!.consent).toEqual({ whatsapp: 'unknown', sms: 'unknown', whatsappMarketing: 'unknown' });
 
       // Someone only the sandbox knows: the keyword works as it would on a real vendor.
       await simulate(t, tenant, sandbox, { from: '+31655550106', text: 'STOP' }).expect(202);

@@ -82,7 +82,7 @@ describe('webhooks', () => {
     ).flatMap((r) => r.body.items as { vendorMessageId: string; type: string; status: string; direction: string; text: string | null; media: unknown; payload: unknown }[]);
     expect(messages.map((m) => [m.vendorMessageId, m.type, m.direction, m.status]).sort()).toEqual([
       ['wamid.batch-0001', 'text', 'inbound', 'received'],
-      ['wamid.batch-0002', 'media', 'inbound', 'received'],
+      ['wamid.batch-0002', 'image', 'inbound', 'received'],
       ['wamid.batch-0003', 'interactive', 'inbound', 'received'],
       ['wamid.batch-0004', 'location', 'inbound', 'received'],
     ]);

@@ -38,6 +38,21 @@ export class ConsentKeywordsService {
     return { ...match, acknowledgement };
   }
 
+  /**
+   * Whether the keyword changes consent: an opt-out word always does (STOP always works); an opt-in word only
+   * re-activates a contact whose channel state is opted out, and is an ordinary message otherwise. One
+   * statement, only for messages that are an opt-in word; inside the caller's transaction, so a STOP filed
+   * earlier in the same batch counts.
+   */
+  async applies(manager: EntityManager, contactId: string, channel: Channel, keyword: KeywordOutcome): Promise<boolean> {
+    if (keyword.intent === 'opt-out') return true;
+    const [latest] = await manager.query<{ status: string }[]>(
+      `SELECT status FROM messaging_consent_record WHERE contact_id = $1 AND channel = $2 AND scope = 'all' ORDER BY seq DESC LIMIT 1`,
+      [contactId, channel],
+    );
+    return latest?.status === 'opted_out';
+  }
+
   /** Appends the keyword's consent record, with the message as evidence, inside the caller's transaction. */
   async record(manager: EntityManager, inbound: InboundForKeywords, keyword: KeywordOutcome): Promise<void> {
     await this.consent.record(

@@ -5,8 +5,11 @@ import type { Channel } from '../providers/provider-kind';
 
 export const CONSENT_STATUSES = ['opted_in', 'opted_out'] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
-export const CONSENT_SOURCES = ['keyword', 'agent', 'api', 'import'] as const;
+export const CONSENT_SOURCES = ['keyword', 'agent', 'api', 'import', 'vendor'] as const;
 export type ConsentSource = (typeof CONSENT_SOURCES)[number];
+/** `all`: the channel itself; `marketing`: WhatsApp's marketing messages only (the customer's stop/resume in WhatsApp). */
+export const CONSENT_SCOPES = ['all', 'marketing'] as const;
+export type ConsentScope = (typeof CONSENT_SCOPES)[number];
 
 /** One entry of the append-only consent ledger (the database refuses updates and stray deletes). */
 @Entity('messaging_consent_record')
@@ -14,9 +17,11 @@ export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 // The append-only triggers stay in the migration: TypeORM neither declares nor diffs triggers.
 @Check('messaging_consent_record_channel_check', `channel IN ('whatsapp', 'sms')`)
 @Check('messaging_consent_record_status_check', `status IN ('opted_in', 'opted_out')`)
-@Check('messaging_consent_record_source_check', `source IN ('keyword', 'agent', 'api', 'import')`)
+@Check('messaging_consent_record_source_check', `source IN ('keyword', 'agent', 'api', 'import', 'vendor')`)
+@Check('messaging_consent_record_scope_check', `scope IN ('all', 'marketing')`)
 @Unique('messaging_consent_record_seq_key', ['seq'])
 @Index('consent_state_idx', ['contactId', 'channel', 'seq'])
+@Index('consent_scope_state_idx', ['contactId', 'channel', 'scope', 'seq'])
 export class ConsentRecord {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'messaging_consent_record_pkey' })
   id!: string;
@@ -51,6 +56,10 @@ export class ConsentRecord {
 
   @Column('text')
   status!: ConsentStatus;
+
+  /** The state of each scope is its newest record; the channel's state is that of `all`. */
+  @Column('text', { default: 'all' })
+  scope!: ConsentScope;
 
   @Column('text')
   source!: ConsentSource;

@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { Channel } from '../providers/provider-kind';
-import { ConsentRecord, type ConsentSource, type ConsentStatus } from './consent-record.entity';
+import { ConsentRecord, type ConsentScope, type ConsentSource, type ConsentStatus } from './consent-record.entity';
 
 export interface NewConsentRecord {
   tenantId: string;
   contactId: string;
   channel: Channel;
   status: ConsentStatus;
+  /** Default `all`: the channel. */
+  scope?: ConsentScope;
   source: ConsentSource;
   evidence?: string | null;
   vendorMessageId?: string | null;
@@ -27,6 +29,7 @@ export class ConsentService {
       contactId: input.contactId,
       channel: input.channel,
       status: input.status,
+      scope: input.scope ?? 'all',
       source: input.source,
       evidence: input.evidence ?? null,
       vendorMessageId: input.vendorMessageId ?? null,

@@ -63,6 +63,7 @@ function toResponse(r: ConsentRecord): ConsentRecordResponse {
     contactId: r.contactId,
     channel: r.channel,
     status: r.status,
+    scope: r.scope,
     source: r.source,
     evidence: r.evidence,
     vendorMessageId: r.vendorMessageId,

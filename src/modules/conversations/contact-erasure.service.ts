@@ -42,7 +42,8 @@ export class ContactErasureService {
   }
 
   private async eraseContact(contact: Contact, actor: string): Promise<ErasureCounts> {
-    const digits = contact.phoneNumber.replace(/\D/g, '');
+    // A contact known only by WhatsApp user id: its deliveries carry that id instead of a number.
+    const identity = contact.phoneNumber ? `(^|[^0-9])${contact.phoneNumber.replace(/\D/g, '')}([^0-9]|$)` : escapeRegExp(contact.whatsappUserId ?? '');
     const counts = await this.dataSource.transaction(async (manager) => {
       const consentRecords = await this.consent.erase(manager, contact.id);
       await manager.query(
@@ -55,7 +56,7 @@ export class ContactErasureService {
       // Raw deliveries are personal data too: those that carry the number (as +E.164, digits, or url-encoded).
       const [, webhookEvents] = await manager.query<[unknown, number]>(
         `DELETE FROM webhook_event WHERE tenant_id = $1 AND encode(raw_body, 'escape') ~ $2`,
-        [contact.tenantId, `(^|[^0-9])${digits}([^0-9]|$)`],
+        [contact.tenantId, identity],
       );
       await manager.query('DELETE FROM contact WHERE id = $1', [contact.id]);
       const result = { consentRecords, messages, conversations, webhookEvents };
@@ -69,4 +70,8 @@ export class ContactErasureService {
     this.logger.log({ tenantId: contact.tenantId, ...counts }, 'contact erased');
     return counts;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

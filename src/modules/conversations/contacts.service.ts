@@ -63,12 +63,13 @@ export class ContactsService {
     if (query.phoneNumber) {
       qb.andWhere('c.phoneNumber = :phoneNumber', { phoneNumber: normalizePhoneNumber(query.phoneNumber) });
     }
+    if (query.whatsappUserId) qb.andWhere('c.whatsappUserId = :whatsappUserId', { whatsappUserId: query.whatsappUserId });
     if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       const digits = query.q.replace(/\D/g, '');
       qb.andWhere(
         new Brackets((or) => {
-          or.where('c.name ILIKE :like', { like }).orWhere('c.externalRef ILIKE :like', { like });
+          or.where('c.name ILIKE :like', { like }).orWhere('c.externalRef ILIKE :like', { like }).orWhere('c.whatsappUserId ILIKE :like', { like });
           if (digits.length >= 3) or.orWhere('c.phoneNumber LIKE :digits', { digits: `%${digits}%` });
         }),
       );
@@ -119,6 +120,7 @@ export class ContactsService {
     return contacts.map((contact) => ({
       id: contact.id,
       phoneNumber: contact.phoneNumber,
+      whatsappUserId: contact.whatsappUserId,
       name: contact.name,
       externalRef: contact.externalRef,
       timezone: contact.timezone,

@@ -14,9 +14,11 @@ import { ConversationsController } from './conversations.controller';
 import { ConversationsService } from './conversations.service';
 import { Message } from './message.entity';
 import { InboundMessageService } from './inbound-message.service';
+import { MarkReadService } from './mark-read.service';
 import { MessageStatusService } from './message-status.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { ContentFeaturesGate } from './sending/content-features.gate';
 import { MessagingTierGate } from './sending/messaging-tier.gate';
 import { OutboundQueue } from './sending/outbound-queue';
 import { OutboundSignal } from './sending/outbound-signal';
@@ -44,6 +46,8 @@ import { SessionWindowGate } from './sending/session-window.gate';
     InboundMessageService,
     SessionWindowGate,
     MessagingTierGate,
+    ContentFeaturesGate,
+    MarkReadService,
     SendGates,
     SendFactsLoader,
     OutboundQueue,

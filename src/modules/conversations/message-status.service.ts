@@ -18,6 +18,7 @@ interface DeliveryRow {
   delivered_at: Date | null;
   read_at: Date | null;
   failed_at: Date | null;
+  played_at: Date | null;
   // What pricing a message needs (CostCapture).
   tenant_id: string;
   channel: Message['channel'];
@@ -84,7 +85,7 @@ export class MessageStatusService {
     if (statuses.length === 0) return { outcomes: [], parked: [] };
     const keys = distinctKeys(statuses);
     const rows = await manager.query<DeliveryRow[]>(
-      `SELECT m.id, m.provider_id, m.vendor_message_id, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
+      `SELECT m.id, m.provider_id, m.vendor_message_id, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.played_at,
               m.tenant_id, m.channel, m.type, m.template, m.segments, c.phone_number AS recipient,
               m.cost_amount, m.cost_currency, m.cost_source, m.budget_reserved_at, m.budget_reserved_eur
        FROM message m
@@ -113,10 +114,12 @@ export class MessageStatusService {
       await manager.query(
         `WITH updated AS (
            UPDATE message m
-           SET status = v.status, sent_at = v.sent_at, delivered_at = v.delivered_at, read_at = v.read_at, failed_at = v.failed_at,
+           SET status = v.status, sent_at = v.sent_at, delivered_at = v.delivered_at, read_at = v.read_at, failed_at = v.failed_at, played_at = v.played_at,
                updated_at = CASE WHEN v.status_changed THEN now() ELSE m.updated_at END,
                error_code = CASE WHEN v.set_error THEN v.error_code ELSE m.error_code END,
                error_message = CASE WHEN v.set_error THEN v.error_message ELSE m.error_message END,
+               vendor_error_code = CASE WHEN v.set_error THEN v.vendor_error_code ELSE m.vendor_error_code END,
+               vendor_error_message = CASE WHEN v.set_error THEN v.vendor_error_message ELSE m.vendor_error_message END,
                pricing = CASE WHEN v.pricing IS NULL THEN m.pricing ELSE coalesce(m.pricing, '{}'::jsonb) || v.pricing END,
                cost_amount = CASE WHEN v.set_cost THEN v.cost_amount ELSE m.cost_amount END,
                cost_currency = CASE WHEN v.set_cost THEN v.cost_currency ELSE m.cost_currency END,
@@ -125,9 +128,9 @@ export class MessageStatusService {
                budget_reserved_eur = CASE WHEN v.settle THEN v.cost_eur ELSE m.budget_reserved_eur END
            FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
                        $7::boolean[], $8::boolean[], $9::text[], $10::text[], $11::jsonb[], $12::numeric[], $13::text[],
-                       $17::boolean[], $18::numeric[], $19::text[], $20::boolean[])
+                       $17::boolean[], $18::numeric[], $19::text[], $20::boolean[], $21::text[], $22::text[], $23::timestamptz[])
              AS v(id, status, sent_at, delivered_at, read_at, failed_at, status_changed, set_error, error_code, error_message,
-                  pricing, cost_amount, cost_currency, set_cost, cost_eur, cost_source, settle)
+                  pricing, cost_amount, cost_currency, set_cost, cost_eur, cost_source, settle, vendor_error_code, vendor_error_message, played_at)
            WHERE m.id = v.id
            RETURNING m.id
          ),
@@ -158,6 +161,9 @@ export class MessageStatusService {
           changed.map((t) => t.cost?.eur ?? null),
           changed.map((t) => t.cost?.source ?? null),
           changed.map((t) => t.settles),
+          changed.map((t) => t.error?.vendorCode ?? null),
+          changed.map((t) => t.error?.vendorMessage ?? null),
+          changed.map((t) => t.state.playedAt ?? null),
         ],
       );
       // In this transaction: the messages' reservations above and their budgets move together.
@@ -271,7 +277,7 @@ export class MessageStatusService {
 }
 
 function stateOf(row: DeliveryRow): DeliveryState {
-  return { status: row.status, sentAt: row.sent_at, deliveredAt: row.delivered_at, readAt: row.read_at, failedAt: row.failed_at };
+  return { status: row.status, sentAt: row.sent_at, deliveredAt: row.delivered_at, readAt: row.read_at, failedAt: row.failed_at, playedAt: row.played_at };
 }
 
 function keyOf(providerId: string, vendorMessageId: string): string {
@@ -291,7 +297,7 @@ class Target {
   state: DeliveryState;
   statusChanged = false;
   /** The failure to record, when a status of the batch failed the message. */
-  error: { code: string; message: string | null } | null = null;
+  error: { code: string; message: string | null; vendorCode: string | null; vendorMessage: string | null } | null = null;
   /** What the vendor said about billing, merged over the stored pricing. */
   pricing: MessagePricing | null = null;
   /** What the batch's statuses said about billing: the first price, the latest category and billable flag. */
@@ -318,7 +324,14 @@ class Target {
     if (!next) return 'unchanged';
     this.state = next;
     this.statusChanged = true;
-    if (next.status === 'failed') this.error = { code: update.errorCode ?? 'vendorRejected', message: update.errorMessage?.slice(0, 1000) ?? null };
+    if (next.status === 'failed') {
+      this.error = {
+        code: update.errorCode ?? 'vendorRejected',
+        message: update.errorMessage?.slice(0, 1000) ?? null,
+        vendorCode: update.vendorErrorCode?.slice(0, 100) ?? null,
+        vendorMessage: update.vendorErrorMessage?.slice(0, 1000) ?? null,
+      };
+    }
     return 'applied';
   }
 }

@@ -20,7 +20,26 @@ export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageDirection = 'outbound' | 'inbound';
 export type CostSource = 'vendor' | 'estimate';
-export type MessageType = 'text' | 'template' | 'media' | 'location' | 'interactive' | 'unsupported';
+export const MESSAGE_TYPES = [
+  'text',
+  'template',
+  'media',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive',
+  'button',
+  'reaction',
+  'order',
+  'system',
+  'unsupported',
+] as const;
+/** Outbound media stays `media`; inbound media is filed by kind (`image`, `audio`, …). */
+export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const PRIORITIES = ['high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 /** `priority_rank`: the order in which the dispatcher claims due messages. */
@@ -66,7 +85,10 @@ export interface MessagePricing {
 @Check('message_channel_check', `channel IN ('whatsapp', 'sms')`)
 @Check('message_direction_check', `direction IN ('outbound', 'inbound')`)
 @Check('message_status_check', `status IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received')`)
-@Check('message_type_check', `type IN ('text', 'template', 'media', 'location', 'interactive', 'unsupported')`)
+@Check(
+  'message_type_check',
+  `type IN ('text', 'template', 'media', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction', 'order', 'system', 'unsupported')`,
+)
 @Check('message_priority_check', `priority IN ('high', 'normal', 'low')`)
 @Check('message_cost_source_check', `cost_source IN ('vendor', 'estimate')`)
 @Check(
@@ -248,6 +270,48 @@ export class Message {
 
   @Column('integer', { default: 0 })
   attempts!: number;
+
+  /** The typed object of `type` (the message model in the README); null for plain text and older rows. */
+  @Column('jsonb', { nullable: true })
+  content!: Record<string, unknown> | null;
+
+  /** Reply and forward facts: `{replyToMessageId?, replyToVendorMessageId?, forwarded?, …}`. */
+  @Column('jsonb', { nullable: true })
+  context!: Record<string, unknown> | null;
+
+  /** The ad a customer came from (click-to-WhatsApp): `{sourceType, sourceId, sourceUrl, headline, body, …}`. */
+  @Column('jsonb', { nullable: true })
+  referral!: Record<string, unknown> | null;
+
+  /** This message's current reactions (kept on the target). */
+  @Column('jsonb', { nullable: true })
+  reactions!: Record<string, unknown>[] | null;
+
+  /** Earlier versions of an edited message, oldest first. */
+  @Column('jsonb', { name: 'edit_history', nullable: true })
+  editHistory!: Record<string, unknown>[] | null;
+
+  @Column({ name: 'edited_at', type: 'timestamptz', precision: 3, nullable: true })
+  editedAt!: Date | null;
+
+  /** Revoked by the customer: content blanked for agents. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
+  deletedAt!: Date | null;
+
+  /** A voice note listened to (Meta `played`); the status stays `read`. */
+  @Column({ name: 'played_at', type: 'timestamptz', precision: 3, nullable: true })
+  playedAt!: Date | null;
+
+  /** The vendor's own error code and words, beside the normalized `errorCode`. */
+  @Column('text', { name: 'vendor_error_code', nullable: true })
+  vendorErrorCode!: string | null;
+
+  @Column('text', { name: 'vendor_error_message', nullable: true })
+  vendorErrorMessage!: string | null;
+
+  /** The quoted message, when Parley knows it. */
+  @Column('uuid', { name: 'reply_to_message_id', nullable: true })
+  replyToMessageId!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;

@@ -21,16 +21,17 @@ export class MessagesController {
   @Post()
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Send a text, template or media message',
+    summary: 'Send a text, template, media, interactive, reaction or location message',
     description:
-      'Checks run before anything is queued, refusing in this order: noActiveProvider, optedOut, sessionWindowExpired, ' +
+      'Rich content (interactive, reaction, location, replyToMessageId) is WhatsApp only, within Meta\'s limits (400 validationFailed). ' +
+      'Checks run before anything is queued, refusing in this order: noActiveProvider, unsupportedByProvider (rich sends), optedOut, sessionWindowExpired, ' +
       'consentRequired, templateNotFound, templateNotApproved, templateParameterMismatch, tierLimitReached, budgetExceeded.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body = same message; different body = 409' })
   @ApiAcceptedResponse({ type: MessageResponse })
   @ApiErrors(
     ...JSON_BODY_ERRORS,
-    { status: 404, description: '`notFound`: the contactId or providerId is not this tenant\'s' },
+    { status: 404, description: '`notFound`: the contactId or providerId is not this tenant\'s, or the reacted-to/quoted message is not the contact\'s' },
     { status: 409, description: '`conflict`: this Idempotency-Key was used with another body' },
     422,
   )

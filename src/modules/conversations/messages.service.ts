@@ -31,8 +31,13 @@ export class MessagesService {
       template: m.template,
       media: m.media,
       payload: m.payload,
+      content: m.content,
+      context: m.context,
+      referral: m.referral,
       errorCode: m.errorCode,
       errorMessage: m.errorMessage,
+      vendorErrorCode: m.vendorErrorCode,
+      vendorErrorMessage: m.vendorErrorMessage,
       vendorMessageId: m.vendorMessageId,
       segments: m.segments,
       costAmount: normalizeNullableDecimal(m.costAmount),
@@ -46,6 +51,11 @@ export class MessagesService {
       deliveredAt: m.deliveredAt?.toISOString() ?? null,
       readAt: m.readAt?.toISOString() ?? null,
       failedAt: m.failedAt?.toISOString() ?? null,
+      reactions: m.reactions ?? [],
+      editedAt: m.editedAt?.toISOString() ?? null,
+      ...(m.editHistory?.length ? { editHistory: m.editHistory } : {}),
+      deletedAt: m.deletedAt?.toISOString() ?? null,
+      playedAt: m.playedAt?.toISOString() ?? null,
     };
   }
 }

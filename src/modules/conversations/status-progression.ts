@@ -11,6 +11,8 @@ export interface DeliveryState {
   deliveredAt: Date | null;
   readAt: Date | null;
   failedAt: Date | null;
+  /** A voice note listened to (WhatsApp `played`): not a status of its own, it implies `read`. */
+  playedAt?: Date | null;
 }
 
 export interface StatusEvent {
@@ -27,8 +29,13 @@ export interface StatusEvent {
 export function progress(current: DeliveryState, event: StatusEvent): DeliveryState | null {
   const rank = RANK[current.status];
   if (rank === undefined) return null; // failed (terminal) or an inbound message
-  // A voice note listened to: not a delivery step messages record yet.
-  if (event.status === 'played') return null;
+  if (event.status === 'played') {
+    // Listened to implies read; the status stays the contract's `read`, the time goes to `playedAt`.
+    const read = progress(current, { status: 'read', timestamp: event.timestamp }) ?? current;
+    const known = current.playedAt;
+    if (known && known.getTime() <= event.timestamp.getTime()) return read === current ? null : read;
+    return { ...read, playedAt: event.timestamp };
+  }
   if (event.status === 'failed') {
     if (rank >= RANK.delivered!) return null;
     return { ...current, status: 'failed', failedAt: event.timestamp };

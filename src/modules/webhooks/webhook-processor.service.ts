@@ -5,12 +5,15 @@ import { Clock } from '../../common/clock/clock';
 import { storableDeep, storableText } from '../../common/text/storable-text';
 import { isTransientDatabaseError } from '../../database/postgres-errors';
 import { ConsentKeywordsService } from '../consent/consent-keywords.service';
+import { MarketingPreferencesService } from '../consent/marketing-preferences.service';
+import type { AccountNoticeEvent, UserPreferenceEvent } from '../providers/adapters/channel-adapter';
 import { InboundMessageService } from '../conversations/inbound-message.service';
 import { MessageStatusService, type ParkedKey } from '../conversations/message-status.service';
 import { SendMessageService } from '../conversations/sending/send-message.service';
-import type { InboundMessageEvent, StatusUpdateEvent, TemplateStatusEvent, WebhookEvent as VendorEvent } from '../providers/adapters/channel-adapter';
+import type { InboundMessageEvent, MessageEditEvent, MessageRevokeEvent, StatusUpdateEvent, TemplateStatusEvent, WebhookEvent as VendorEvent } from '../providers/adapters/channel-adapter';
 import { ProviderCache, type ResolvedProvider } from '../providers/provider-cache';
 import { TemplatesService } from '../templates/templates.service';
+import { AccountNotices } from './account-notices';
 import { SimulatedConsentPolicy } from './simulated-consent.policy';
 import type { WebhookItemIssue } from './webhook-event.entity';
 
@@ -97,6 +100,8 @@ export class WebhookProcessorService {
     private readonly templates: TemplatesService,
     private readonly clock: Clock,
     private readonly simulatedConsent: SimulatedConsentPolicy,
+    private readonly marketingPreferences: MarketingPreferencesService,
+    private readonly accountNotices: AccountNotices,
   ) {}
 
   async processBatch(claim: BatchClaim): Promise<BatchOutcome> {
@@ -188,8 +193,10 @@ export class WebhookProcessorService {
     const items: Item[] = [];
     for (const event of events) {
       for (const [index, item] of event.items.entries()) {
-        if (item.kind !== 'template-status' && item.skipReason) event.skipped.push(issue(index, item, item.skipReason));
-        else items.push({ event, index, item });
+        if (item.kind !== 'template-status' && item.skipReason) {
+          event.skipped.push(issue(index, item, item.skipReason));
+          this.logger.warn({ eventId: event.row.id, index, kind: item.kind, vendorId: vendorIdOf(item), reason: item.skipReason }, 'webhook item skipped');
+        } else items.push({ event, index, item });
       }
     }
     return items;
@@ -243,6 +250,8 @@ export class WebhookProcessorService {
       statuses.map((i) => ({ providerId: i.event.row.provider_id, update: i.item })),
     );
     for (const i of templateStatuses) await this.templates.applyStatusEvent(manager, provider(i).provider, i.item);
+    await this.fileVendorNotices(manager, items);
+    await this.fileAmendments(manager, items);
 
     const acknowledgements: Acknowledgement[] = [];
     for (const [n, filed] of stored.entries()) {
@@ -251,6 +260,8 @@ export class WebhookProcessorService {
       const { provider: source } = provider(inbound[n]);
       const keyword = await this.keywords.match(source.tenantId, source.channel, filed.text);
       if (!keyword) continue;
+      // An opt-in word ("yes") from someone who never opted out is an ordinary message, not consent.
+      if (!(await this.keywords.applies(manager, filed.contactId, source.channel, keyword))) continue;
       if (!(await this.simulatedConsent.mayRecordKeyword(manager, source, filed.contactId))) continue;
       await this.keywords.record(
         manager,
@@ -260,6 +271,51 @@ export class WebhookProcessorService {
       if (keyword.acknowledgement) acknowledgements.push({ tenantId: source.tenantId, conversationId: filed.conversationId, text: keyword.acknowledgement });
     }
     return { acknowledgements, parked: applied.parked };
+  }
+
+  /**
+   * Customers' edits and deletions, after the batch's messages (the target may be in the same batch). One
+   * whose message Parley does not know (never received, erased) is listed as skipped on its event, not dropped.
+   */
+  private async fileAmendments(manager: EntityManager, items: Item[]): Promise<void> {
+    const edits = items.filter((i): i is Item<MessageEditEvent> => i.item.kind === 'edit');
+    const revokes = items.filter((i): i is Item<MessageRevokeEvent> => i.item.kind === 'revoke');
+    if (edits.length === 0 && revokes.length === 0) return;
+    const edited = await this.inbound.applyEdits(
+      manager,
+      edits.map((i) => ({ provider: provider(i).provider, event: i.item })),
+    );
+    const revoked = await this.inbound.applyRevokes(
+      manager,
+      revokes.map((i) => ({ provider: provider(i).provider, event: i.item })),
+    );
+    const unknown = [...edits.filter((_, n) => !edited[n]), ...revokes.filter((_, n) => !revoked[n])];
+    for (const i of unknown) {
+      const reason = `the ${i.item.kind === 'edit' ? 'edited' : 'deleted'} message ${i.item.targetVendorMessageId} is not known`;
+      i.event.skipped.push(issue(i.index, i.item, reason));
+      this.logger.warn({ eventId: i.event.row.id, index: i.index, kind: i.item.kind, targetVendorMessageId: i.item.targetVendorMessageId }, 'customer amendment of an unknown message');
+    }
+  }
+
+  /**
+   * WhatsApp marketing stop/resume (consent records of scope `marketing`) and account/template-quality notices
+   * (admin notifications, deduplicated by delivery and position so a retry or replay notifies once). Only
+   * batches that carry them pay for them.
+   */
+  private async fileVendorNotices(manager: EntityManager, items: Item[]): Promise<void> {
+    const preferences = items.filter((i): i is Item<UserPreferenceEvent> => i.item.kind === 'user-preference');
+    const notices = items.filter((i): i is Item<AccountNoticeEvent> => i.item.kind === 'account-notice');
+    if (preferences.length > 0) {
+      await this.marketingPreferences.recordAll(
+        manager,
+        preferences.map((i) => ({ tenantId: provider(i).provider.tenantId, event: i.item })),
+      );
+    }
+    if (notices.length > 0) {
+      await this.accountNotices.notify(
+        notices.map((i) => ({ provider: provider(i).provider, notice: i.item, webhookEventId: i.event.row.id, index: i.index })),
+      );
+    }
   }
 
   /** Every claimed event's outcome in one statement: processed with its item lists, or failed with a backoff. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BudgetsModule } from '../budgets/budgets.module';
 import { ConsentModule } from '../consent/consent.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { ProvidersModule } from '../providers/providers.module';
@@ -9,6 +10,7 @@ import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookProcessorService } from './webhook-processor.service';
+import { AccountNotices } from './account-notices';
 import { SimulatedConsentPolicy } from './simulated-consent.policy';
 import { WebhookEventWriter } from './webhook-event-writer';
 import { WebhooksController } from './webhooks.controller';
@@ -20,9 +22,10 @@ import { WebhooksController } from './webhooks.controller';
     ConversationsModule,
     ConsentModule,
     TemplatesModule,
+    BudgetsModule,
   ],
   controllers: [WebhooksController, WebhookEventsController],
-  providers: [WebhookIngestService, WebhookEventWriter, WebhookProcessorService, WebhookEventsService, SimulatedConsentPolicy],
+  providers: [WebhookIngestService, WebhookEventWriter, WebhookProcessorService, WebhookEventsService, SimulatedConsentPolicy, AccountNotices],
   exports: [WebhookProcessorService],
 })
 export class WebhooksModule {}

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, ValidateIf } from 'class-validator';
 import { OptionalNotNull } from '../../../common/validation/optional';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
-import { CONSENT_SOURCES, CONSENT_STATUSES, type ConsentSource, type ConsentStatus } from '../consent-record.entity';
+import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATUSES, type ConsentScope, type ConsentSource, type ConsentStatus } from '../consent-record.entity';
 
 export class RecordConsentDto {
   @ApiProperty({ enum: CHANNELS })
@@ -22,7 +22,7 @@ export class RecordConsentDto {
   @ApiPropertyOptional({ enum: ['agent', 'api', 'import'], default: 'agent' })
   @OptionalNotNull()
   @IsIn(['agent', 'api', 'import'])
-  source?: Exclude<ConsentSource, 'keyword'>;
+  source?: Exclude<ConsentSource, 'keyword' | 'vendor'>;
 }
 
 export class ConsentRecordResponse {
@@ -30,6 +30,8 @@ export class ConsentRecordResponse {
   @ApiProperty({ format: 'uuid' }) contactId!: string;
   @ApiProperty({ enum: CHANNELS }) channel!: Channel;
   @ApiProperty({ enum: CONSENT_STATUSES }) status!: ConsentStatus;
+  @ApiProperty({ enum: CONSENT_SCOPES, description: '`all`: the channel; `marketing`: WhatsApp marketing messages only (stop/resume in WhatsApp)' })
+  scope!: ConsentScope;
   @ApiProperty({ enum: CONSENT_SOURCES }) source!: ConsentSource;
   @ApiProperty({ type: String, nullable: true, description: 'The keyword, or the evidence given' }) evidence!: string | null;
   @ApiProperty({ type: String, nullable: true }) vendorMessageId!: string | null;

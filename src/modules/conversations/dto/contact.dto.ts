@@ -53,7 +53,13 @@ export class ContactQueryDto extends PageQueryDto {
   @Length(1, 40)
   phoneNumber?: string;
 
-  @ApiPropertyOptional({ description: 'Part of the name, phone number or external ref' })
+  @ApiPropertyOptional({ example: 'US.13491208655302741918', description: 'The contact with this WhatsApp user id' })
+  @OptionalNotNull()
+  @IsString()
+  @Length(1, 200)
+  whatsappUserId?: string;
+
+  @ApiPropertyOptional({ description: 'Part of the name, phone number, WhatsApp user id or external ref' })
   @OptionalNotNull()
   @IsString()
   @Length(1, 100)
@@ -63,6 +69,11 @@ export class ContactQueryDto extends PageQueryDto {
 class ConsentSummaryResponse {
   @ApiProperty({ enum: ['opted_in', 'opted_out', 'unknown'] }) whatsapp!: ConsentState;
   @ApiProperty({ enum: ['opted_in', 'opted_out', 'unknown'] }) sms!: ConsentState;
+  @ApiProperty({
+    enum: ['opted_in', 'opted_out', 'unknown'],
+    description: "WhatsApp marketing messages only: the customer's stop/resume in WhatsApp (marketing templates are refused while opted_out)",
+  })
+  whatsappMarketing!: ConsentState;
 }
 
 class SessionWindowResponse {
@@ -76,7 +87,10 @@ class SessionWindowsResponse {
 
 export class ContactResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: '+31612345678' }) phoneNumber!: string;
+  @ApiProperty({ type: String, nullable: true, example: '+31612345678', description: 'E.164; null for a WhatsApp customer known only by user id' })
+  phoneNumber!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'US.13491208655302741918', description: 'WhatsApp business-scoped user id, when a vendor gave one' })
+  whatsappUserId!: string | null;
   @ApiProperty({ type: String, nullable: true }) name!: string | null;
   @ApiProperty({ type: String, nullable: true }) externalRef!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'IANA zone for quiet hours' }) timezone!: string | null;

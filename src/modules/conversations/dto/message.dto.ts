@@ -12,7 +12,8 @@ import {
 } from 'class-validator';
 import { OptionalNotNull } from '../../../common/validation/optional';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
-import { PRIORITIES, type Priority } from '../message.entity';
+import { MESSAGE_TYPES, PRIORITIES, type Priority } from '../message.entity';
+import { InteractiveDto, LocationDto, ReactionDto } from './rich-content.dto';
 
 const MEDIA_KINDS = ['image', 'document', 'audio', 'video'] as const;
 
@@ -109,6 +110,29 @@ export class SendMessageDto {
   @Type(() => MediaDto)
   media?: MediaDto;
 
+  @ApiPropertyOptional({ type: InteractiveDto, description: 'WhatsApp reply buttons or a list (instead of text/template/media)' })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => InteractiveDto)
+  interactive?: InteractiveDto;
+
+  @ApiPropertyOptional({ type: ReactionDto, description: 'A WhatsApp reaction to a message of the conversation (instead of text/template/media)' })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => ReactionDto)
+  reaction?: ReactionDto;
+
+  @ApiPropertyOptional({ type: LocationDto, description: 'A WhatsApp location pin (instead of text/template/media)' })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => LocationDto)
+  location?: LocationDto;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Quote this message of the same conversation (WhatsApp; not with a reaction)' })
+  @OptionalNotNull()
+  @IsUUID()
+  replyToMessageId?: string;
+
   @ApiPropertyOptional({ format: 'uuid', description: 'Send through this provider only' })
   @OptionalNotNull()
   @IsUUID()
@@ -128,15 +152,45 @@ export class MessageResponse {
   @ApiProperty({ enum: CHANNELS }) channel!: Channel;
   @ApiProperty({ format: 'uuid' }) providerId!: string;
   @ApiProperty({ enum: ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received'] }) status!: string;
-  @ApiProperty({ enum: ['text', 'template', 'media', 'location', 'interactive', 'unsupported'] }) type!: string;
+  @ApiProperty({ enum: MESSAGE_TYPES, description: 'Inbound media by kind (image, video, audio, document, sticker); outbound media is `media`' })
+  type!: string;
   @ApiProperty({ enum: PRIORITIES }) priority!: string;
   @ApiProperty({ type: String, nullable: true, description: 'Body, caption, or the rendered template' }) text!: string | null;
   @ApiProperty({ type: Object, nullable: true }) template!: object | null;
   @ApiProperty({ type: Object, nullable: true }) media!: object | null;
   @ApiProperty({ type: Object, nullable: true, description: 'Inbound location, button reply, or the unsupported type' })
   payload!: object | null;
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description:
+      'The typed object of `type` (null for plain text): reaction `{emoji, targetMessageId, targetVendorMessageId}`; ' +
+      'interactive `{kind, id, title, description?, response?}`; button `{payload, text}`; location `{latitude, longitude, name?, address?, url?}`; ' +
+      'contacts `{contacts: [{name, phones[], emails[]}]}`; order `{catalogId, text?, items: [{productId, quantity, price, currency}]}`; ' +
+      'system `{kind, text, newWaId?, newUserId?}`; image/video/audio/document/sticker `{media: {id?, url?, mimeType?, sha256?}, caption?, filename?}`; ' +
+      'unsupported `{rawType, raw}`. Null once the customer deleted the message.',
+    example: { emoji: '👍', targetMessageId: '01936f0e-5c3a-7b1e-9b7a-3f2d1c0b9a88', targetVendorMessageId: 'wamid.HBgL…' },
+  })
+  content!: object | null;
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description:
+      'Reply and forward facts: `{replyToMessageId? (Parley id, when known), replyToVendorMessageId?, replyToFrom?, forwarded?, frequentlyForwarded?, referredProduct?}`',
+  })
+  context!: object | null;
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description: 'The ad or post a click-to-WhatsApp conversation started from: `{sourceType, sourceId, sourceUrl, headline, body, mediaType?, mediaUrl?, thumbnailUrl?, ctwaClid?}`',
+  })
+  referral!: object | null;
   @ApiProperty({ type: String, nullable: true }) errorCode!: string | null;
   @ApiProperty({ type: String, nullable: true }) errorMessage!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The vendor's own error code, as the vendor wrote it", example: '131049' })
+  vendorErrorCode!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The vendor's own words for the failure, else its published meaning of the code" })
+  vendorErrorMessage!: string | null;
   @ApiProperty({ type: String, nullable: true }) vendorMessageId!: string | null;
   @ApiProperty({ type: Number, nullable: true }) segments!: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'What the message cost, exact, as a decimal string in `costCurrency`', example: '0.0075' })
@@ -160,6 +214,19 @@ export class MessageResponse {
   @ApiProperty({ type: String, nullable: true }) deliveredAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) readAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) failedAt!: string | null;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Current reactions to this message, one per reactor: `[{emoji, from: "customer", reactedAt, messageId}]`',
+  })
+  reactions!: object[];
+  @ApiProperty({ type: String, nullable: true, description: 'When the customer last edited the message' }) editedAt!: string | null;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Earlier versions, oldest first: `[{text, content, editedAt}]`' })
+  editHistory?: object[];
+  @ApiProperty({ type: String, nullable: true, description: 'When the customer deleted it for everyone (text, content and media are blanked)' })
+  deletedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'A voice note listened to (WhatsApp `played`); the status stays `read`' })
+  playedAt!: string | null;
 }
 
 export class MessageListResponse {

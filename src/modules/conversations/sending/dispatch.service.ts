@@ -5,7 +5,7 @@ import { DispatchBudget } from '../../budgets/dispatch-budget';
 import { ErrorCode } from '../../../common/errors/error-code';
 import type { TenantSettings } from '../../consent/tenant-settings.service';
 import { TenantSettingsService } from '../../consent/tenant-settings.service';
-import type { ErrorClassification, OutboundContent, SendResult } from '../../providers/adapters/channel-adapter';
+import type { ErrorClassification, InteractiveContent, OutboundContent, OutboundLocation, SendResult } from '../../providers/adapters/channel-adapter';
 import { outcomeUnknown, VendorError } from '../../providers/adapters/vendor-error';
 import { ProviderCache, type ResolvedProvider } from '../../providers/provider-cache';
 import { ProviderSelector } from '../../providers/provider-selector.service';
@@ -29,7 +29,7 @@ const UNEXPECTED_BACKOFF_MAX_MS = 60_000;
 /** What became of one claimed message; the dispatcher records outcomes in batches. */
 export type DispatchOutcome =
   | { kind: 'sent'; result: SendResult }
-  | { kind: 'failed'; errorCode: string; errorMessage: string; fallbackToSms?: boolean }
+  | { kind: 'failed'; errorCode: string; errorMessage: string; fallbackToSms?: boolean; vendorErrorCode?: string; vendorErrorMessage?: string }
   | { kind: 'requeued'; notBefore: Date; providerAttempts: number; outcomeUnknown: boolean; called: boolean }
   /** Failed over: already back in the queue on the next provider. */
   | { kind: 'moved' };
@@ -84,6 +84,10 @@ export class DispatchService {
     // Consent can change while a message waits: an opt-out since acceptance stops it before the vendor.
     if (!message.consentExempt && claimed.consent === 'opted_out') {
       return { kind: 'failed', errorCode: ErrorCode.OptedOut, errorMessage: `The contact opted out of ${message.channel} messages.` };
+    }
+    // Set only for marketing templates: the customer stopped WhatsApp marketing since acceptance.
+    if (!message.consentExempt && claimed.marketingConsent === 'opted_out') {
+      return { kind: 'failed', errorCode: ErrorCode.OptedOut, errorMessage: 'The contact stopped marketing messages on WhatsApp.' };
     }
     // Checked again here: the settings or the contact's zone may have changed since acceptance.
     const release = quietHoursRelease(
@@ -178,19 +182,24 @@ export class DispatchService {
     }
     // Out of retries after a call that may have gone through: another provider could deliver a second copy.
     if (uncertain && classification.retryable) {
-      return { kind: 'failed', errorCode: ErrorCode.VendorTimeout, errorMessage: `${error.message}. The vendor may have received the message.` };
+      return {
+        kind: 'failed',
+        errorCode: ErrorCode.VendorTimeout,
+        errorMessage: `${error.message}. The vendor may have received the message.`,
+        ...vendorWords(error),
+      };
     }
     if (classification.code === ErrorCode.VendorUnavailable || classification.code === ErrorCode.RateLimited) {
       return this.failOver(claimed, settings, error, classification.code);
     }
-    return { kind: 'failed', errorCode: classification.code, errorMessage: error.message, fallbackToSms: classification.fallbackToSms };
+    return { kind: 'failed', errorCode: classification.code, errorMessage: error.message, fallbackToSms: classification.fallbackToSms, ...vendorWords(error) };
   }
 
   /** Moves the message to the next provider that passes the gates, or fails it when there is none (or it was pinned). */
   private async failOver(claimed: ClaimedMessage, settings: Readonly<TenantSettings>, error: VendorError, code: ErrorCode): Promise<DispatchOutcome> {
     const { message } = claimed;
-    const failed: DispatchOutcome = { kind: 'failed', errorCode: code, errorMessage: error.message };
-    if (message.providerPinned) return failed;
+    const failed: DispatchOutcome = { kind: 'failed', errorCode: code, errorMessage: error.message, ...vendorWords(error) };
+    if (message.providerPinned || pointsAtVendorMessage(message)) return failed;
     const tried = [...new Set([...message.triedProviderIds, message.providerId])];
     const candidates = (await this.selector.selectProviders(message.tenantId, message.channel)).filter((p) => !tried.includes(p.id));
     if (candidates.length === 0) return failed;
@@ -244,6 +253,15 @@ export class DispatchService {
   }
 }
 
+/** The vendor's own code and words for a failure, kept beside the normalized code (absent for Parley's own refusals). */
+function vendorWords(error: VendorError): { vendorErrorCode?: string; vendorErrorMessage?: string } {
+  const { vendorErrorCode, vendorErrorMessage } = error;
+  return {
+    ...(vendorErrorCode !== undefined ? { vendorErrorCode } : {}),
+    ...(vendorErrorMessage !== undefined ? { vendorErrorMessage } : {}),
+  };
+}
+
 /** Doubling with the message's attempts, up to a minute. */
 function unexpectedBackoff(message: Message): number {
   return Math.min(UNEXPECTED_BACKOFF_MAX_MS, UNEXPECTED_BACKOFF_MS * 2 ** Math.max(0, message.attempts - 1));
@@ -255,18 +273,53 @@ function handBack(message: Message, at: Date): DispatchOutcome {
 }
 
 export function sendContent(message: Message): SendContent {
-  if (message.type === 'template' && message.template) return { type: 'template', template: message.template };
-  if (message.type === 'media' && message.media) return { type: 'media', media: message.media };
-  return { type: 'text', text: message.text ?? '' };
+  const reply = replyOf(message);
+  const replyTo = reply ? { replyToMessageId: reply.replyToMessageId } : {};
+  if (message.type === 'template' && message.template) return { type: 'template', template: message.template, ...replyTo };
+  if (message.type === 'media' && message.media) return { type: 'media', media: message.media, ...replyTo };
+  if (message.type === 'interactive' && message.content) {
+    return { type: 'interactive', interactive: message.content as unknown as InteractiveContent, ...replyTo };
+  }
+  if (message.type === 'location' && message.content) return { type: 'location', location: message.content as unknown as OutboundLocation, ...replyTo };
+  if (message.type === 'reaction' && message.content) {
+    const { messageId, emoji } = message.content as { messageId: string; emoji: string };
+    return { type: 'reaction', reaction: { messageId, emoji } };
+  }
+  return { type: 'text', text: message.text ?? '', ...replyTo };
+}
+
+/** The quoted message of a reply, as the writer stored it (first part of a long text only). */
+function replyOf(message: Message): { replyToMessageId: string; replyToVendorMessageId: string } | null {
+  const context = message.context as { replyToMessageId?: string; replyToVendorMessageId?: string } | null;
+  return context?.replyToMessageId && context.replyToVendorMessageId
+    ? { replyToMessageId: context.replyToMessageId, replyToVendorMessageId: context.replyToVendorMessageId }
+    : null;
+}
+
+/** Reactions and replies point at a vendor message id: it means something on the message's own provider only. */
+function pointsAtVendorMessage(message: Message): boolean {
+  return message.type === 'reaction' || replyOf(message) !== null;
 }
 
 function outboundContent(message: Message): OutboundContent {
+  const reply = replyOf(message);
+  const quote = reply ? { replyToVendorMessageId: reply.replyToVendorMessageId } : {};
   if (message.type === 'template' && message.template) {
-    return { type: 'template', template: { ...message.template, renderedText: message.text ?? undefined } };
+    return { type: 'template', template: { ...message.template, renderedText: message.text ?? undefined }, ...quote };
   }
   if (message.type === 'media' && message.media) {
     const { type, url, caption, filename } = message.media;
-    return { type: 'media', media: { kind: type as 'image' | 'document' | 'audio' | 'video', url: url ?? '', caption, filename } };
+    return { type: 'media', media: { kind: type as 'image' | 'document' | 'audio' | 'video', url: url ?? '', caption, filename }, ...quote };
   }
-  return { type: 'text', text: message.text ?? '' };
+  if (message.type === 'interactive' && message.content) {
+    return { type: 'interactive', interactive: message.content as unknown as InteractiveContent, ...quote };
+  }
+  if (message.type === 'location' && message.content) {
+    return { type: 'location', location: message.content as unknown as OutboundLocation, ...quote };
+  }
+  if (message.type === 'reaction' && message.content) {
+    const { targetVendorMessageId, emoji } = message.content as { targetVendorMessageId: string; emoji: string };
+    return { type: 'reaction', reaction: { targetVendorMessageId, emoji } };
+  }
+  return { type: 'text', text: message.text ?? '', ...quote };
 }

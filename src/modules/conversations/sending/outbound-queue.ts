@@ -46,6 +46,9 @@ const CLAIMED_COLUMNS = [
   'text',
   'template',
   'media',
+  // Rich sends: the typed object and the quoted message (OutboundContent is built from them).
+  'content',
+  'context',
   'split_group_id',
   'part_index',
   'part_count',
@@ -60,11 +63,16 @@ const CLAIMED_COLUMNS = [
 /** A message claimed for a vendor call (`sending`, attempt N), with what the dispatch-time checks need. */
 export interface ClaimedMessage {
   message: Message;
-  /** The contact's E.164 number. */
+  /**
+   * The vendor's address of the contact: on WhatsApp the form the vendor last used (`whatsapp_address`), else
+   * the E.164 number, else the WhatsApp user id (a username-only contact); on SMS the E.164 number.
+   */
   recipient: string;
   contactTimezone: string | null;
   /** The consent ledger's state for the contact on the message's channel, as of the claim. */
   consent: ConsentState;
+  /** Marketing templates only: the state of the contact's marketing scope (WhatsApp's marketing stop/resume). */
+  marketingConsent?: ConsentState;
   /** When the customer last wrote in the message's conversation. */
   lastInboundAt: Date | null;
 }
@@ -99,6 +107,9 @@ export interface RecordedSends {
 export interface FailedOutcome extends AttemptRef {
   errorCode: string;
   errorMessage: string;
+  /** The vendor's own code and words, when a vendor refused the message. */
+  vendorErrorCode?: string | null;
+  vendorErrorMessage?: string | null;
 }
 
 export interface RequeuedOutcome extends AttemptRef {
@@ -164,10 +175,19 @@ export class OutboundQueue {
          FROM due WHERE m.id = due.id
          RETURNING ${CLAIMED_COLUMNS}
        )
-       SELECT claimed.*, contact.phone_number AS claim_recipient, contact.timezone AS claim_contact_timezone,
+       SELECT claimed.*,
+              CASE WHEN claimed.channel = 'whatsapp' THEN COALESCE(contact.whatsapp_address, contact.phone_number, contact.whatsapp_user_id)
+                   ELSE contact.phone_number END AS claim_recipient,
+              contact.timezone AS claim_contact_timezone,
               conversation.last_inbound_at AS claim_last_inbound_at,
               (SELECT r.status FROM messaging_consent_record r
-               WHERE r.contact_id = claimed.contact_id AND r.channel = claimed.channel ORDER BY r.seq DESC LIMIT 1) AS claim_consent
+               WHERE r.contact_id = claimed.contact_id AND r.channel = claimed.channel AND r.scope = 'all'
+               ORDER BY r.seq DESC LIMIT 1) AS claim_consent,
+              CASE WHEN claimed.type = 'template' AND upper(claimed.template->>'category') = 'MARKETING' THEN
+                (SELECT r.status FROM messaging_consent_record r
+                 WHERE r.contact_id = claimed.contact_id AND r.channel = claimed.channel AND r.scope = 'marketing'
+                 ORDER BY r.seq DESC LIMIT 1)
+              END AS claim_marketing_consent
        FROM claimed
        JOIN contact ON contact.id = claimed.contact_id
        JOIN conversation ON conversation.id = claimed.conversation_id
@@ -180,6 +200,7 @@ export class OutboundQueue {
       recipient: row.claim_recipient as string,
       contactTimezone: (row.claim_contact_timezone as string | null) ?? null,
       consent: (row.claim_consent as ConsentState | null) ?? 'unknown',
+      marketingConsent: (row.claim_marketing_consent as ConsentState | null) ?? 'unknown',
       lastInboundAt: (row.claim_last_inbound_at as Date | null) ?? null,
     }));
   }
@@ -202,7 +223,8 @@ export class OutboundQueue {
          sent AS (
            UPDATE message m SET status = 'sent', sent_at = now(), updated_at = now(), vendor_message_id = r.vendor_message_id,
                   segments = coalesce(r.segments, m.segments), cost_amount = r.cost_amount, cost_currency = r.cost_currency,
-                  cost_eur = r.cost_eur, cost_source = r.cost_source, error_code = NULL, error_message = NULL
+                  cost_eur = r.cost_eur, cost_source = r.cost_source, error_code = NULL, error_message = NULL,
+                  vendor_error_code = NULL, vendor_error_message = NULL
            FROM result r
            WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
            RETURNING m.id, m.split_group_id, m.part_index,
@@ -270,10 +292,12 @@ export class OutboundQueue {
     const rows = await preparedQuery<{ id: string }>(
       this.dataSource,
       `WITH result AS (
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS r(id, attempt, error_code, error_message)
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+           AS r(id, attempt, error_code, error_message, vendor_error_code, vendor_error_message)
        ),
        failed AS (
-         UPDATE message m SET status = 'failed', failed_at = now(), updated_at = now(), error_code = r.error_code, error_message = r.error_message
+         UPDATE message m SET status = 'failed', failed_at = now(), updated_at = now(), error_code = r.error_code, error_message = r.error_message,
+                vendor_error_code = r.vendor_error_code, vendor_error_message = r.vendor_error_message
          FROM result r
          WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
          RETURNING m.id, m.split_group_id, m.part_index, r.error_code, r.error_message
@@ -291,6 +315,8 @@ export class OutboundQueue {
         outcomes.map((o) => o.attempt),
         outcomes.map((o) => o.errorCode),
         outcomes.map((o) => storableText(o.errorMessage).slice(0, ERROR_MESSAGE_MAX_LENGTH)),
+        outcomes.map((o) => (o.vendorErrorCode ? storableText(o.vendorErrorCode) : null)),
+        outcomes.map((o) => (o.vendorErrorMessage ? storableText(o.vendorErrorMessage).slice(0, ERROR_MESSAGE_MAX_LENGTH) : null)),
       ],
     );
     return rows.map((r) => r.id);

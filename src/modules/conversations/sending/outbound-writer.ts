@@ -57,6 +57,10 @@ export class OutboundWriter {
         ? { ...content.template, vendorTemplateId: context.vendorTemplateId, category: context.templateCategory }
         : null;
     const media = content.type === 'media' ? content.media : null;
+    const stored = storedContent(context, facts);
+    const quoted = content.type !== 'reaction' && content.replyToMessageId !== undefined && facts.referenced ? facts.referenced : null;
+    // A long text quotes from its first part only.
+    const replyContext = quoted ? { replyToMessageId: quoted.id, replyToVendorMessageId: quoted.vendorMessageId } : null;
     // Parts of a long text share the first part's id as their group.
     const groupId = texts.length > 1 ? ids[0] : null;
     const segments = texts.map((text) => (context.channel === 'sms' && text ? countSmsSegments(text).segments : null));
@@ -84,6 +88,9 @@ export class OutboundWriter {
       ids, // $20
       texts, // $21
       segments, // $22
+      stored ? JSON.stringify(stored) : null, // $23
+      replyContext ? JSON.stringify(replyContext) : null, // $24
+      quoted?.id ?? null, // $25
     ];
     for (let tries = 1; ; tries += 1) {
       const rows = await preparedQuery<StoredRow>(this.dataSource, WRITE_SQL, params);
@@ -133,6 +140,17 @@ export class OutboundWriter {
               budgetReservedEur: null,
               pricing: null,
               attempts: 0,
+              content: stored,
+              context: index === 0 ? replyContext : null,
+              referral: null,
+              reactions: null,
+              editHistory: null,
+              editedAt: null,
+              deletedAt: null,
+              playedAt: null,
+              vendorErrorCode: null,
+              vendorErrorMessage: null,
+              replyToMessageId: index === 0 ? (quoted?.id ?? null) : null,
               createdAt: row.created_at,
               updatedAt: row.created_at,
               queuedAt: context.now,
@@ -192,12 +210,13 @@ thread AS (SELECT id FROM existing UNION ALL SELECT id FROM opened),
 inserted AS (
   INSERT INTO message (id, tenant_id, conversation_id, contact_id, provider_id, channel, direction, status, type, priority,
     priority_rank, provider_pinned, consent_exempt, text, template, media, idempotency_key, request_hash, split_group_id,
-    part_index, part_count, fallback_for_message_id, segments, attempts, queued_at, not_before)
+    part_index, part_count, fallback_for_message_id, segments, attempts, queued_at, not_before, content, context, reply_to_message_id)
   SELECT part.id, $1, thread.id, recipient.id, $5, $4, 'outbound', 'queued', $6, $7,
     $8, $9, $10, part.text, $11::jsonb, $12::jsonb,
     CASE WHEN part.n = 1 THEN $13 END, CASE WHEN part.n = 1 THEN $14 END, $15::uuid,
     CASE WHEN $15::uuid IS NOT NULL THEN part.n - 1 END, CASE WHEN $15::uuid IS NOT NULL THEN $16::int END,
-    $17::uuid, part.segments, 0, $18, CASE WHEN part.n = 1 THEN $19::timestamptz ELSE 'infinity'::timestamptz END
+    $17::uuid, part.segments, 0, $18, CASE WHEN part.n = 1 THEN $19::timestamptz ELSE 'infinity'::timestamptz END,
+    $23::jsonb, CASE WHEN part.n = 1 THEN $24::jsonb END, CASE WHEN part.n = 1 THEN $25::uuid END
   FROM unnest($20::uuid[], $21::text[], $22::int[]) WITH ORDINALITY AS part(id, text, segments, n)
   CROSS JOIN thread CROSS JOIN recipient
   RETURNING id, conversation_id, contact_id, created_at
@@ -212,10 +231,27 @@ touched AS (
 )
 SELECT * FROM inserted`;
 
-/** What the stored message shows: the body, the caption, or the rendered template. */
+/** What the stored message shows: the body, the caption, the rendered template, a location's name, a reaction's emoji. */
 function textOf(context: SendContext): string | null {
   const { content } = context;
   if (content.type === 'text') return content.text;
   if (content.type === 'media') return content.media.caption ?? null;
+  if (content.type === 'interactive') return content.interactive.body;
+  if (content.type === 'location') return content.location.name ?? content.location.address ?? null;
+  if (content.type === 'reaction') return content.reaction.emoji || null;
   return context.renderedText ?? null;
+}
+
+/**
+ * `message.content` of a rich send: the typed object as the API took it; a reaction also keeps the vendor id
+ * of its target (what dispatch sends). Text, template and media keep their own columns.
+ */
+function storedContent(context: SendContext, facts: SendFacts): Record<string, unknown> | null {
+  const { content } = context;
+  if (content.type === 'interactive') return { ...content.interactive };
+  if (content.type === 'location') return { ...content.location };
+  if (content.type === 'reaction') {
+    return { messageId: content.reaction.messageId, emoji: content.reaction.emoji, targetVendorMessageId: facts.referenced?.vendorMessageId ?? null };
+  }
+  return null;
 }

@@ -104,7 +104,15 @@ export class OutcomeRecorder {
           }),
       failed.length > 0 &&
         this.persist('failed', () =>
-          this.queue.recordFailed(failed.map((p) => ({ ...attempt(p), errorCode: p.outcome.errorCode, errorMessage: p.outcome.errorMessage }))),
+          this.queue.recordFailed(
+            failed.map((p) => ({
+              ...attempt(p),
+              errorCode: p.outcome.errorCode,
+              errorMessage: p.outcome.errorMessage,
+              vendorErrorCode: p.outcome.vendorErrorCode ?? null,
+              vendorErrorMessage: p.outcome.vendorErrorMessage ?? null,
+            })),
+          ),
         ).then((ids) => {
           const applied = new Set(ids ?? []);
           settle(failed, (p) => applied.has(p.claimed.message.id));

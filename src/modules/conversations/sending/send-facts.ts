@@ -7,7 +7,7 @@ import type { ConsentState } from '../../consent/consent-state.service';
 import type { Channel } from '../../providers/provider-kind';
 import { DELETED } from '../../templates/templates.service';
 import type { ChannelProvider } from '../../providers/channel-provider.entity';
-import type { SendContent, SendFacts, SendRecipient, TemplateFact, TierUsage } from './send-gate';
+import { referencedMessageId, type ReferencedMessage, type SendContent, type SendFacts, type SendRecipient, type TemplateFact, type TierUsage } from './send-gate';
 
 export interface SendFactsRequest {
   tenantId: string;
@@ -65,14 +65,27 @@ export interface SendFactSource {
   read(row: Row, facts: SendFacts): void;
 }
 
-/** The newest consent record of the contact on the channel decides. */
+/**
+ * The newest consent record of the contact on the channel (scope `all`) decides; WhatsApp template sends also
+ * read the marketing scope (the customer's stop/resume of marketing in WhatsApp), which refuses marketing templates.
+ */
 const consentSource: SendFactSource = {
-  columns: (request, param) => ({
-    consent: `(SELECT r.status FROM messaging_consent_record r
-               WHERE r.contact_id = contact.id AND r.channel = ${param(request.channel)} ORDER BY r.seq DESC LIMIT 1)`,
-  }),
+  columns: (request, param): Record<string, string> => {
+    const channel = param(request.channel);
+    const columns: Record<string, string> = {
+      consent: `(SELECT r.status FROM messaging_consent_record r
+                 WHERE r.contact_id = contact.id AND r.channel = ${channel} AND r.scope = 'all' ORDER BY r.seq DESC LIMIT 1)`,
+    };
+    if (request.channel === 'whatsapp' && request.content.type === 'template') {
+      columns.marketing_consent = `(SELECT r.status FROM messaging_consent_record r
+                                    WHERE r.contact_id = contact.id AND r.channel = ${channel} AND r.scope = 'marketing'
+                                    ORDER BY r.seq DESC LIMIT 1)`;
+    }
+    return columns;
+  },
   read: (row, facts) => {
     facts.consent = (row.consent as ConsentState | null) ?? 'unknown';
+    if ('marketing_consent' in row) facts.marketingConsent = (row.marketing_consent as ConsentState | null) ?? 'unknown';
   },
 };
 
@@ -135,6 +148,26 @@ const tierSource: SendFactSource = {
 };
 
 /**
+ * Reactions and replies: the referenced message, only when it is the recipient's on the channel (another
+ * contact's or another tenant's reads as null: 404 to the caller). Nothing is added to other sends.
+ */
+const referencedSource: SendFactSource = {
+  columns: (request, param): Record<string, string> => {
+    const id = referencedMessageId(request.content);
+    if (id === undefined) return {};
+    return {
+      referenced: `(SELECT json_build_object('id', m.id, 'providerId', m.provider_id, 'vendorMessageId', m.vendor_message_id)
+                    FROM message m
+                    WHERE m.id = ${param(id)}::uuid AND m.tenant_id = ${param(request.tenantId)} AND m.contact_id = contact.id
+                      AND m.channel = ${param(request.channel)})`,
+    };
+  },
+  read: (row, facts) => {
+    if ('referenced' in row) facts.referenced = (row.referenced as ReferencedMessage | null) ?? null;
+  },
+};
+
+/**
  * Reads, in one statement, everything the send gates need about a recipient: the contact (by id or number),
  * its consent state on the channel, its conversations' windows, the matching templates, and the message of
  * an earlier request with the same Idempotency-Key. Providers and settings come from their caches.
@@ -147,7 +180,7 @@ export class SendFactsLoader {
     @InjectDataSource() private readonly dataSource: DataSource,
     budgetSource: BudgetFactSource,
   ) {
-    this.sources = [consentSource, conversationsSource, templatesSource, tierSource, budgetSource];
+    this.sources = [consentSource, conversationsSource, templatesSource, tierSource, referencedSource, budgetSource];
   }
 
   async load(request: SendFactsRequest): Promise<LoadedSendFacts> {
@@ -185,7 +218,7 @@ export class SendFactsLoader {
     for (const source of this.sources) source.read(row, facts);
     return {
       contact: row.contact_id
-        ? { id: row.contact_id as string, phoneNumber: row.contact_phone_number as string, timezone: (row.contact_timezone as string | null) ?? null }
+        ? { id: row.contact_id as string, phoneNumber: (row.contact_phone_number as string | null) ?? null, timezone: (row.contact_timezone as string | null) ?? null }
         : null,
       earlier: (row.earlier as LoadedSendFacts['earlier'] | undefined) ?? null,
       facts,

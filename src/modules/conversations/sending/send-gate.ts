@@ -3,20 +3,47 @@ import type { TenantSettings } from '../../consent/tenant-settings.service';
 import type { ChannelProvider } from '../../providers/channel-provider.entity';
 import type { Channel } from '../../providers/provider-kind';
 import type { ParameterFormat, Placeholders } from '../../templates/message-template.entity';
-import type { TemplateComponent } from '../../providers/adapters/channel-adapter';
+import type { InteractiveContent, OutboundLocation, TemplateComponent } from '../../providers/adapters/channel-adapter';
 import type { MessageMedia, MessageTemplate, Priority } from '../message.entity';
 
-export type SendContent =
+/** A reaction as the API takes it: the reacted-to message by Parley's id; `""` removes the reaction. */
+export interface SendReaction {
+  messageId: string;
+  emoji: string;
+}
+
+export type SendContent = (
   | { type: 'text'; text: string }
   | { type: 'template'; template: MessageTemplate }
-  | { type: 'media'; media: MessageMedia };
+  | { type: 'media'; media: MessageMedia }
+  | { type: 'interactive'; interactive: InteractiveContent }
+  | { type: 'location'; location: OutboundLocation }
+  | { type: 'reaction'; reaction: SendReaction }
+) & {
+  /** Quote this earlier message of the conversation (Parley's id). Never with a reaction. */
+  replyToMessageId?: string;
+};
+
+/** The message a reaction or a reply points at, if any (Parley's id). */
+export function referencedMessageId(content: SendContent): string | undefined {
+  return content.type === 'reaction' ? content.reaction.messageId : content.replyToMessageId;
+}
+
+/** A message a send quotes or reacts to, read with the send's facts (only the recipient's, on the channel). */
+export interface ReferencedMessage {
+  id: string;
+  /** The provider (and so the conversation) it went through: vendor ids mean something there only. */
+  providerId: string;
+  /** Null while an outbound message has not reached the vendor yet. */
+  vendorMessageId: string | null;
+}
 
 /** The recipient of a send: a stored contact, or a new number (stored with the message, once accepted). */
 export interface SendRecipient {
   /** Null for a number Parley has no contact for yet. */
   id: string | null;
-  /** E.164. */
-  phoneNumber: string;
+  /** E.164; null for a WhatsApp contact known by its user id only (a username). */
+  phoneNumber: string | null;
   /** IANA zone for quiet hours; null uses the tenant's. */
   timezone: string | null;
 }
@@ -66,6 +93,8 @@ export interface TemplateFact {
 export interface SendFacts {
   /** The newest consent record's state for the contact on the channel. */
   consent: ConsentState;
+  /** WhatsApp template sends only: the newest marketing-scope record's state (WhatsApp's marketing stop/resume). */
+  marketingConsent?: ConsentState;
   /** The contact's conversations on the channel: when the customer last wrote, by provider id. */
   lastInboundAt: Map<string, Date | null>;
   /** Templates matching the send's name and language on the candidates (template sends only; not deleted). */
@@ -77,6 +106,11 @@ export interface SendFacts {
   tierUsage?: Map<string, TierUsage>;
   /** Candidates whose hard-stop budget is already full (read only when a candidate has a hard-stop budget). */
   fullBudgetProviderIds?: string[];
+  /**
+   * Reactions and replies only: the referenced message when it is the recipient's on the channel, else null
+   * (absent when the send references nothing).
+   */
+  referenced?: ReferencedMessage | null;
 }
 
 export interface TierUsage {

@@ -4,13 +4,15 @@ import { ErrorCode } from '../../../common/errors/error-code';
 import { BudgetGate } from '../../budgets/budget.gate';
 import { OptInGate, OptOutGate } from '../../consent/consent.gates';
 import { TemplateGate } from '../../templates/template.gate';
+import { ContentFeaturesGate } from './content-features.gate';
 import { MessagingTierGate } from './messaging-tier.gate';
 import type { SendContext, SendFacts, SendGate } from './send-gate';
 import { SessionWindowGate } from './session-window.gate';
 
 /**
- * The send path's checks in the contract's order of refusals: provider, opt-out, session window, opt-in,
- * template, messaging tier, budget. The first refusal wins and nothing is queued. Every gate
+ * The send path's checks in the contract's order of refusals: provider, content features (rich sends:
+ * `unsupportedByProvider`, not in the contract's list, right after the provider), opt-out, session window,
+ * opt-in, template, messaging tier, budget. The first refusal wins and nothing is queued. Every gate
  * decides in memory from the context and the facts read before them (SendFactsLoader): no SQL here.
  */
 @Injectable()
@@ -18,6 +20,7 @@ export class SendGates {
   private readonly gates: SendGate[];
 
   constructor(
+    features: ContentFeaturesGate,
     optOut: OptOutGate,
     sessionWindow: SessionWindowGate,
     optIn: OptInGate,
@@ -26,7 +29,7 @@ export class SendGates {
     budget: BudgetGate,
   ) {
     // budgetExceeded is the contract's last refusal: the budget gate stays at the end.
-    this.gates = [optOut, sessionWindow, optIn, template, tier, budget];
+    this.gates = [features, optOut, sessionWindow, optIn, template, tier, budget];
   }
 
   check(context: SendContext, facts: SendFacts): void {

@@ -4,16 +4,19 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../../common/clock/clock';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../../../common/errors/domain-error';
+import { ErrorCode } from '../../../common/errors/error-code';
 import { normalizePhoneNumber } from '../../../common/phone/phone-number';
 import { isUniqueViolation } from '../../../database/postgres-errors';
 import { TenantSettingsService } from '../../consent/tenant-settings.service';
 import { ProviderSelector } from '../../providers/provider-selector.service';
 import { ConversationsService } from '../conversations.service';
 import type { SendMessageDto } from '../dto/message.dto';
+import type { InteractiveDto } from '../dto/rich-content.dto';
+import type { InteractiveContent } from '../../providers/adapters/channel-adapter';
 import { Message } from '../message.entity';
 import { OutboundWriter } from './outbound-writer';
 import { SendFactsLoader, tierFactsRequest } from './send-facts';
-import type { SendContent, SendContext } from './send-gate';
+import { referencedMessageId, type ReferencedMessage, type SendContent, type SendContext } from './send-gate';
 import { SendGates } from './send-gates';
 import { characterCount, SMS_MAX_CHARACTERS } from './sms-segments';
 
@@ -56,6 +59,10 @@ export class SendMessageService {
     });
     if (loaded.earlier) return this.replay(loaded.earlier, requestHash!, idempotencyKey!);
     if (dto.contactId !== undefined && !loaded.contact) throw new NotFoundError('Contact');
+    checkReference(content, loaded.facts.referenced);
+    if (dto.channel === 'sms' && loaded.contact && loaded.contact.phoneNumber === null) {
+      throw new ValidationFailedError({ contactId: 'the contact has no phone number: only WhatsApp can reach it' });
+    }
 
     // A refused send to a new number must leave nothing behind: its contact is stored only with the message.
     const context: SendContext = {
@@ -134,24 +141,73 @@ export class SendMessageService {
 }
 
 function contentOf(dto: SendMessageDto): SendContent {
-  const given = [dto.text !== undefined, dto.template !== undefined, dto.media !== undefined].filter(Boolean).length;
-  if (given !== 1) throw new ValidationFailedError({ body: 'give exactly one of text, template, media' });
+  const kinds = (['text', 'template', 'media', 'interactive', 'reaction', 'location'] as const).filter((k) => dto[k] !== undefined);
+  if (kinds.length !== 1) throw new ValidationFailedError({ body: 'give exactly one of text, template, media, interactive, reaction, location' });
   if ((dto.contactId === undefined) === (dto.to === undefined)) {
     throw new ValidationFailedError({ contactId: 'give exactly one of contactId, to' });
   }
+  const reply = dto.replyToMessageId !== undefined ? { replyToMessageId: dto.replyToMessageId } : {};
   if (dto.text !== undefined) {
     if (dto.channel === 'sms' && characterCount(dto.text) > SMS_MAX_CHARACTERS) {
       throw new ValidationFailedError({ text: `SMS text is limited to ${SMS_MAX_CHARACTERS} characters` });
     }
-    return { type: 'text', text: dto.text };
+    return { type: 'text', text: dto.text, ...reply };
   }
   if (dto.template) {
     return {
       type: 'template',
       template: { name: dto.template.name, language: dto.template.language, parameters: dto.template.parameters ?? [] },
+      ...reply,
     };
   }
-  return { type: 'media', media: { type: dto.media!.type, url: dto.media!.url, caption: dto.media!.caption } };
+  if (dto.media) return { type: 'media', media: { type: dto.media.type, url: dto.media.url, caption: dto.media.caption }, ...reply };
+  if (dto.reaction) {
+    // WhatsApp never quotes a reaction: it already points at its message.
+    if (dto.replyToMessageId !== undefined) throw new ValidationFailedError({ replyToMessageId: 'a reaction cannot quote a message' });
+    return { type: 'reaction', reaction: { messageId: dto.reaction.messageId, emoji: dto.reaction.emoji } };
+  }
+  if (dto.location) {
+    const { latitude, longitude, name, address } = dto.location;
+    return { type: 'location', location: { latitude, longitude, name, address }, ...reply };
+  }
+  return { type: 'interactive', interactive: interactiveOf(dto.interactive!), ...reply };
+}
+
+/** Buttons or a list, each with only its own fields (the DTO validated the ones its type requires). */
+function interactiveOf(dto: InteractiveDto): InteractiveContent {
+  const { body, header, footer } = dto;
+  if (dto.type === 'buttons') {
+    if (dto.buttonText !== undefined || dto.sections !== undefined) {
+      throw new ValidationFailedError({ 'interactive.type': 'buttonText and sections belong to type "list"' });
+    }
+    return { type: 'buttons', body, header, footer, buttons: dto.buttons!.map(({ id, title }) => ({ id, title })) };
+  }
+  if (dto.buttons !== undefined) throw new ValidationFailedError({ 'interactive.type': 'buttons belong to type "buttons"' });
+  return {
+    type: 'list',
+    body,
+    header,
+    footer,
+    buttonText: dto.buttonText!,
+    sections: dto.sections!.map((section) => ({
+      title: section.title,
+      rows: section.rows.map(({ id, title, description }) => ({ id, title, description })),
+    })),
+  };
+}
+
+/**
+ * A reaction or reply must point at a message of the same contact on the channel (another contact's, or
+ * another tenant's, is 404 as if it did not exist), and one the vendor knows (an id to quote or react to).
+ */
+function checkReference(content: SendContent, referenced: ReferencedMessage | null | undefined): void {
+  const id = referencedMessageId(content);
+  if (id === undefined) return;
+  const field = content.type === 'reaction' ? 'reaction.messageId' : 'replyToMessageId';
+  if (!referenced) throw new DomainError(ErrorCode.NotFound, 'Message not found in this conversation.', { field, messageId: id });
+  if (!referenced.vendorMessageId) {
+    throw new ValidationFailedError({ [field]: 'the message has not reached the vendor yet: it cannot be quoted or reacted to' });
+  }
 }
 
 /** A stable fingerprint of the request body: same key + same body = same message. */

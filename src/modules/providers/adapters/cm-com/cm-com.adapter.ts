@@ -324,7 +324,9 @@ function inboundContent(root: JsonObject): InboundContent {
   const custom = asJsonObject(message?.custom) ?? {};
   const whatsapp = customContent(custom) ?? locationContent(asJsonObject(message?.location));
   if (whatsapp) return whatsapp;
-  if (text !== undefined) return { type: 'text', text };
+  // An empty text beside a WhatsApp object Parley does not read is that object, kept raw, not an empty message.
+  const unread = Object.keys(custom).some((key) => custom[key] != null);
+  if (text !== undefined && (text !== '' || !unread)) return { type: 'text', text };
   const rawType = [...Object.keys(custom), ...Object.keys(message ?? {})].find((key) => key !== 'custom' && (custom[key] ?? message?.[key]) != null);
   return { type: 'unsupported', rawType: rawType ?? 'unknown', raw: root };
 }
@@ -341,6 +343,11 @@ function customContent(custom: JsonObject): InboundContent | undefined {
   const order = asJsonObject(custom.order);
   const cart = order && orderContent(order);
   if (cart) return cart;
+  // A tap on a template's quick-reply button: the payload the template was sent with and the button's text.
+  const button = asJsonObject(custom.button);
+  const payload = asStringOrNumber(button?.payload);
+  const buttonText = asStringOrNumber(button?.text);
+  if (payload || buttonText) return { type: 'button', payload: payload ?? buttonText ?? '', text: buttonText ?? payload ?? '' };
   const reaction = asJsonObject(custom.reaction);
   const target = asStringOrNumber(reaction?.message_id);
   if (reaction && target) return { type: 'reaction', emoji: asStringOrNumber(reaction.emoji) ?? '', targetVendorMessageId: target };

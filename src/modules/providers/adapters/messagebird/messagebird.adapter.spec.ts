@@ -471,12 +471,13 @@ describe('MessageBirdAdapter', () => {
           content: {
             type: 'order',
             catalogId: '1009854627364518',
+            text: 'Graag vrijdag bezorgen',
             items: [
               { productId: 'SKU-TEE-BLK-M', quantity: 2, price: '19.95', currency: 'EUR' },
               { productId: 'SKU-CAP-01', quantity: 1, price: '12.50', currency: 'EUR' },
             ],
           },
-          text: '[order: 3 items]',
+          text: '[order: 3 items] Graag vrijdag bezorgen',
         },
       ]);
     });

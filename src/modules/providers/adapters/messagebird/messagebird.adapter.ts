@@ -213,7 +213,8 @@ export class MessageBirdAdapter implements ChannelAdapter {
     const sender = senderOf(contact, asJsonObject(payload.meta));
     if (!id || !sender) throw new Error('Bird inbound message without id or sender');
     const meta = asJsonObject(payload.meta);
-    const content = orderOf(meta) ?? inboundContent(asJsonObject(payload.body));
+    const body = asJsonObject(payload.body);
+    const content = orderOf(meta, body) ?? inboundContent(body);
     const context = contextOf(payload.replyTo, meta);
     const referral = referralOf(meta);
     return {
@@ -347,6 +348,10 @@ function inboundContent(body: JsonObject | undefined): InboundContent {
   switch (type) {
     case 'text': {
       const text = asStringOrNumber(part?.text);
+      // A tap on a reply button arrives as text with the button's postback (`payload` is the button id).
+      const postback = asJsonObject(asJsonObjects(part?.actions).find((action) => asStringOrNumber(action.type) === 'postback')?.postback);
+      const id = asStringOrNumber(postback?.payload);
+      if (id) return { type: 'interactive', kind: 'button_reply', id, title: asStringOrNumber(postback?.text) ?? text ?? id };
       return text !== undefined ? { type: 'text', text } : unsupported;
     }
     case 'image': {
@@ -436,9 +441,9 @@ function referralOf(meta: JsonObject | undefined): InboundReferral | undefined {
 
 /**
  * `meta.order`: a WhatsApp cart, with prices as integer `amount` and decimal `exponent` (1250, 2 = 12.50),
- * turned into a decimal string without floats.
+ * turned into a decimal string without floats. The customer's note with the cart is the body's text.
  */
-function orderOf(meta: JsonObject | undefined): InboundContent | undefined {
+function orderOf(meta: JsonObject | undefined, body: JsonObject | undefined): InboundContent | undefined {
   const products = asJsonObjects(asJsonObject(meta?.order)?.products);
   if (products.length === 0) return undefined;
   const items = products.flatMap((product): OrderItem[] => {
@@ -449,7 +454,8 @@ function orderOf(meta: JsonObject | undefined): InboundContent | undefined {
     const quantity = asNumeric(product.quantity);
     return [{ productId, quantity: quantity && quantity > 0 ? quantity : 1, price: amount, currency: (asStringOrNumber(price?.currencyCode) ?? '').toUpperCase() }];
   });
-  return { type: 'order', catalogId: asStringOrNumber(products[0].externalCatalogId) ?? '', items };
+  const text = asStringOrNumber(asJsonObject(body?.text)?.text);
+  return { type: 'order', catalogId: asStringOrNumber(products[0].externalCatalogId) ?? '', ...(text ? { text } : {}), items };
 }
 
 /** `amount` × 10^-`exponent` as a decimal string, by moving the decimal point in the digits. */

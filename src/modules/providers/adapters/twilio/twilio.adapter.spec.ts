@@ -6,6 +6,7 @@ import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
 import type { ProviderContext, RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
+import { ContentSidCache } from './twilio-interactive';
 import { TwilioAdapter } from './twilio.adapter';
 
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
@@ -240,8 +241,8 @@ describe('TwilioAdapter', () => {
       expect(formOf(twilio.requests[0])).not.toHaveProperty('Body');
     });
 
-    it('sends a WhatsApp location with PersistentAction, and declares it the only rich content it sends', async () => {
-      expect([...adapter.outboundFeatures('whatsapp-bsp')]).toEqual(['location']);
+    it('sends a WhatsApp location with PersistentAction, and declares locations and interactive its only rich content', async () => {
+      expect([...adapter.outboundFeatures('whatsapp-bsp')]).toEqual(['location', 'interactive']);
       expect([...adapter.outboundFeatures('sms')]).toEqual([]);
       twilio.on('POST', MESSAGES_PATH, created({ sid: 'SMloc1' }));
       const p = context('whatsapp-bsp');
@@ -269,7 +270,12 @@ describe('TwilioAdapter', () => {
     });
 
     it.each([
-      ['buttons', 'whatsapp-bsp', { type: 'interactive', interactive: { type: 'buttons', body: 'Ja?', buttons: [{ id: 'y', title: 'Ja' }] } }],
+      ['buttons over SMS', 'sms', { type: 'interactive', interactive: { type: 'buttons', body: 'Ja?', buttons: [{ id: 'y', title: 'Ja' }] } }],
+      [
+        'buttons quoting a message',
+        'whatsapp-bsp',
+        { type: 'interactive', interactive: { type: 'buttons', body: 'Ja?', buttons: [{ id: 'y', title: 'Ja' }] }, replyToVendorMessageId: 'SM1' },
+      ],
       ['a reaction', 'whatsapp-bsp', { type: 'reaction', reaction: { targetVendorMessageId: 'SM1', emoji: '👍' } }],
       ['a quoted reply', 'whatsapp-bsp', { type: 'text', text: 'Ja', replyToVendorMessageId: 'SM1' }],
       ['a location over SMS', 'sms', { type: 'location', location: { latitude: 1, longitude: 2 } }],
@@ -278,6 +284,217 @@ describe('TwilioAdapter', () => {
       expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.UnsupportedByProvider, retryable: false });
       expect(error.vendorErrorCode).toBeUndefined();
       expect(twilio.requests).toHaveLength(0);
+    });
+  });
+
+  describe('interactive sends through the Content API', () => {
+    const CONTENT_PATH = '/v1/Content';
+    const HX_BUTTONS = 'HXb5b62575e6e4ff6129ad7c8efe1f983e';
+    const HX_LIST = 'HX0f7c6dbe4d5f3a2b1c0d9e8f7a6b5c4d';
+    /** Twilio's 201 for a created Content resource (content.v1.content). */
+    const contentCreated = (sid: string) => (req: RecordedRequest) => ({
+      status: 201,
+      json: {
+        sid,
+        account_sid: ACCOUNT_SID,
+        friendly_name: req.json().friendly_name,
+        language: req.json().language,
+        variables: {},
+        types: req.json().types,
+        url: `https://content.twilio.com/v1/Content/${sid}`,
+        date_created: '2025-11-20T10:00:00Z',
+        date_updated: '2025-11-20T10:00:00Z',
+        links: { approval_create: `https://content.twilio.com/v1/Content/${sid}/ApprovalRequests/whatsapp` },
+      },
+    });
+    const buttons = (body = 'Wanneer wilt u het pakket ontvangen?') => ({
+      type: 'interactive' as const,
+      interactive: {
+        type: 'buttons' as const,
+        header: 'Bezorging',
+        body,
+        footer: 'Antwoord met een knop',
+        buttons: [
+          { id: 'today', title: 'Vandaag' },
+          { id: 'tomorrow', title: 'Morgen' },
+        ],
+      },
+    });
+    const contentRequests = () => twilio.requests.filter((r) => r.method === 'POST' && r.url.pathname === CONTENT_PATH);
+    const messageRequests = () => twilio.requests.filter((r) => r.method === 'POST' && r.url.pathname === MESSAGES_PATH);
+    // Each test its own adapter: the Content sid cache lives as long as the adapter.
+    let fresh: TwilioAdapter;
+    beforeEach(() => {
+      fresh = new TwilioAdapter(http);
+    });
+
+    it('creates reply buttons as twilio/quick-reply, then sends its ContentSid without a Body', async () => {
+      twilio.on('POST', CONTENT_PATH, contentCreated(HX_BUTTONS)).on('POST', MESSAGES_PATH, created({ sid: 'SMbtn1' }));
+      const p = context('whatsapp-bsp');
+      const result = await fresh.send(p, { messageId: 'm20', to: '+31612345678', content: buttons() });
+      expect(result.vendorMessageId).toBe('SMbtn1');
+      expect(twilio.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([`POST ${CONTENT_PATH}`, `POST ${MESSAGES_PATH}`]);
+
+      const [content] = twilio.requests;
+      expect(content.headers.authorization).toBe(BASIC);
+      expect(content.headers['content-type']).toBe('application/json');
+      const json = content.json<Record<string, unknown>>();
+      expect(json).toEqual({
+        friendly_name: expect.stringMatching(/^parley_quick_reply_[0-9a-f]{16}$/),
+        language: 'en',
+        types: {
+          'twilio/quick-reply': {
+            body: '*Bezorging*\n\nWanneer wilt u het pakket ontvangen?\n\nAntwoord met een knop',
+            actions: [
+              { title: 'Vandaag', id: 'today' },
+              { title: 'Morgen', id: 'tomorrow' },
+            ],
+          },
+        },
+      });
+
+      const message = twilio.requests[1];
+      expect(message.headers.authorization).toBe(BASIC);
+      expect(message.headers['content-type']).toBe(FORM);
+      expect(formOf(message)).toEqual({
+        To: 'whatsapp:+31612345678',
+        From: 'whatsapp:+14155238886',
+        ContentSid: HX_BUTTONS,
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('creates a list as twilio/list-picker with the sections flattened into items', async () => {
+      twilio.on('POST', CONTENT_PATH, contentCreated(HX_LIST)).on('POST', MESSAGES_PATH, created({ sid: 'SMlist1' }));
+      const p = context('whatsapp-bsp', { messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' });
+      await fresh.send(p, {
+        messageId: 'm21',
+        to: '+31612345678',
+        content: {
+          type: 'interactive',
+          interactive: {
+            type: 'list',
+            body: 'Kies een tijdslot',
+            buttonText: 'Tijdsloten',
+            sections: [
+              { title: 'Ochtend', rows: [{ id: 'am-9', title: '09:00', description: 'Tussen 9 en 10' }] },
+              { title: 'Middag', rows: [{ id: 'pm-1', title: '13:00' }, { id: 'pm-3', title: '15:00', description: 'Tussen 3 en 4' }] },
+            ],
+          },
+        },
+      });
+      expect(contentRequests()[0].json()).toEqual({
+        friendly_name: expect.stringMatching(/^parley_list_picker_[0-9a-f]{16}$/),
+        language: 'en',
+        types: {
+          'twilio/list-picker': {
+            body: 'Kies een tijdslot',
+            button: 'Tijdsloten',
+            items: [
+              { item: '09:00', id: 'am-9', description: 'Tussen 9 en 10' },
+              { item: '13:00', id: 'pm-1' },
+              { item: '15:00', id: 'pm-3', description: 'Tussen 3 en 4' },
+            ],
+          },
+        },
+      });
+      expect(formOf(messageRequests()[0])).toEqual({
+        To: 'whatsapp:+31612345678',
+        MessagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
+        ContentSid: HX_LIST,
+        StatusCallback: p.webhookUrl,
+      });
+    });
+
+    it('sends the body alone when the folded header and footer would pass 1,024 characters', async () => {
+      twilio.on('POST', CONTENT_PATH, contentCreated(HX_BUTTONS)).on('POST', MESSAGES_PATH, created());
+      const body = 'x'.repeat(1000);
+      await fresh.send(context('whatsapp-bsp'), { messageId: 'm22', to: '+31612345678', content: buttons(body) });
+      expect(contentRequests()[0].json().types['twilio/quick-reply'].body).toBe(body);
+    });
+
+    it('creates the same buttons once, also when sent concurrently, and other content or another account anew', async () => {
+      let n = 0;
+      const other = 'AC99999999999999999999999999999999';
+      twilio
+        .on('POST', CONTENT_PATH, (req) => contentCreated(`HX${String(++n).padStart(32, '0')}`)(req))
+        .on('POST', MESSAGES_PATH, created())
+        .on('POST', `/2010-04-01/Accounts/${other}/Messages.json`, created());
+      const messageRequests = () => twilio.requests.filter((r) => r.method === 'POST' && r.url.pathname.endsWith('/Messages.json'));
+      const p = context('whatsapp-bsp');
+      const send = (content = buttons(), ctx = p) => fresh.send(ctx, { messageId: 'm', to: '+31612345678', content });
+
+      await Promise.all([send(), send()]);
+      await send();
+      expect(contentRequests()).toHaveLength(1);
+      expect(messageRequests().map((r) => formOf(r).ContentSid)).toEqual([`HX${'1'.padStart(32, '0')}`, `HX${'1'.padStart(32, '0')}`, `HX${'1'.padStart(32, '0')}`]);
+
+      await send(buttons('Een andere vraag?'));
+      await send(buttons(), context('whatsapp-bsp', { accountSid: other }));
+      expect(contentRequests()).toHaveLength(3);
+      expect(contentRequests()[2].url.pathname).toBe(CONTENT_PATH);
+      expect(contentRequests()[2].headers.authorization).toBe(`Basic ${Buffer.from(`${other}:${AUTH_TOKEN}`).toString('base64')}`);
+      expect(formOf(messageRequests()[3]).ContentSid).toBe(`HX${'2'.padStart(32, '0')}`);
+      expect(formOf(messageRequests()[4]).ContentSid).toBe(`HX${'3'.padStart(32, '0')}`);
+    });
+
+    it('fails without sending when the Content API refuses, and tries the creation again on the next send', async () => {
+      twilio.respondWith({ status: 400, json: { code: 20001, message: 'Invalid Content: actions[0].title exceeds 20 characters', status: 400 } });
+      const error = await vendorFailure(fresh.send(context('whatsapp-bsp'), { messageId: 'm23', to: '+31612345678', content: buttons() }));
+      expect(error.vendorErrorCode).toBe('20001');
+      expect(error.vendorErrorMessage).toBe('Invalid Content: actions[0].title exceeds 20 characters');
+      expect(fresh.classifyError(error)).toMatchObject({ retryable: false });
+      expect(messageRequests()).toHaveLength(0);
+
+      twilio.on('POST', CONTENT_PATH, contentCreated(HX_BUTTONS)).on('POST', MESSAGES_PATH, created());
+      await fresh.send(context('whatsapp-bsp'), { messageId: 'm23', to: '+31612345678', content: buttons() });
+      expect(contentRequests()).toHaveLength(2);
+      expect(formOf(messageRequests()[0]).ContentSid).toBe(HX_BUTTONS);
+    });
+
+    it('refuses a 2xx from the Content API without a sid', async () => {
+      twilio.on('POST', CONTENT_PATH, { status: 201, json: { friendly_name: 'x' } });
+      const error = await vendorFailure(fresh.send(context('whatsapp-bsp'), { messageId: 'm24', to: '+31612345678', content: buttons() }));
+      expect(error.message).toMatch(/without a sid/);
+      expect(messageRequests()).toHaveLength(0);
+    });
+
+    it('creates the Content again after Twilio answers 21655 (the cached sid was deleted)', async () => {
+      let n = 0;
+      const p = context('whatsapp-bsp');
+      twilio.on('POST', CONTENT_PATH, (req) => contentCreated(`HX${String(++n).padStart(32, 'a')}`)(req)).on('POST', MESSAGES_PATH, created());
+      await fresh.send(p, { messageId: 'm25', to: '+31612345678', content: buttons() });
+
+      twilio.reset();
+      twilio.on('POST', CONTENT_PATH, (req) => contentCreated(`HX${String(++n).padStart(32, 'a')}`)(req));
+      twilio.on('POST', MESSAGES_PATH, { status: 400, json: { code: 21655, message: 'The ContentSid is Invalid', status: 400 } });
+      const error = await vendorFailure(fresh.send(p, { messageId: 'm25', to: '+31612345678', content: buttons() }));
+      expect(fresh.classifyError(error)).toEqual({ code: ErrorCode.TemplateNotFound, retryable: false });
+      expect(contentRequests()).toHaveLength(0);
+      expect(formOf(messageRequests()[0]).ContentSid).toBe(`HX${'1'.padStart(32, 'a')}`);
+
+      twilio.reset();
+      twilio.on('POST', CONTENT_PATH, (req) => contentCreated(`HX${String(++n).padStart(32, 'a')}`)(req)).on('POST', MESSAGES_PATH, created());
+      await fresh.send(p, { messageId: 'm26', to: '+31612345678', content: buttons() });
+      expect(contentRequests()).toHaveLength(1);
+      expect(formOf(messageRequests()[0]).ContentSid).toBe(`HX${'2'.padStart(32, 'a')}`);
+    });
+
+    it('keeps at most its capacity of sids, dropping the least recently used', async () => {
+      const cache = new ContentSidCache(2);
+      let created = 0;
+      const create = (sid: string) => () => {
+        created++;
+        return Promise.resolve(sid);
+      };
+      await cache.sid('a', create('HXa'));
+      await cache.sid('b', create('HXb'));
+      expect(await cache.sid('a', create('HXa2'))).toBe('HXa');
+      await cache.sid('c', create('HXc'));
+      expect(cache.size).toBe(2);
+      expect(await cache.sid('a', create('HXa3'))).toBe('HXa');
+      expect(await cache.sid('b', create('HXb2'))).toBe('HXb2');
+      expect(created).toBe(4);
     });
   });
 

@@ -6,6 +6,7 @@ import type {
   ChannelAdapter,
   CredentialSpec,
   ErrorClassification,
+  InteractiveContent,
   OutboundContent,
   OutboundFeature,
   OutboundMessage,
@@ -20,6 +21,7 @@ import { asArray, asJsonObject, asString } from '../json-reader';
 import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
 import { classifyCommon, UNSUPPORTED_CONTENT, VendorError } from '../vendor-error';
 import { vendorTemplateFromContent } from './twilio-content';
+import { ContentSidCache, contentCreateRequest } from './twilio-interactive';
 import { MISSING_CONTENT_SID, toClassification, twilioCodeMeaning } from './twilio-error-codes';
 import { verifyTwilioSignature } from './twilio-signature';
 import { parseTwilioForm, twilioMoney } from './twilio-webhook';
@@ -32,12 +34,14 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
 /** 1,000 is the Content API's largest page; WhatsApp allows 6,000 approved templates, so a handful of pages. */
 const CONTENT_PAGE_SIZE = 1000;
 const MAX_CONTENT_PAGES = 50;
+/** Twilio's answer to a ContentSid it does not know (deleted Content). */
+const UNKNOWN_CONTENT_SID = '21655';
 /**
- * Twilio's Messages API sends a WhatsApp location with PersistentAction (`geo:lat,long|label`). Reply
- * buttons, lists and quoted replies need Content templates created beforehand, and reactions are not
- * offered at all, so those are left to vendors that send them as they are.
+ * Twilio's Messages API sends a WhatsApp location with PersistentAction (`geo:lat,long|label`), and reply
+ * buttons and lists as Content resources (`twilio/quick-reply`, `twilio/list-picker`) created on the fly.
+ * Twilio documents no way to quote a message or to react to one, so those are left to other vendors.
  */
-const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['location']);
+const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['location', 'interactive']);
 
 /**
  * Twilio Programmable Messaging for SMS and WhatsApp (as a BSP): form-encoded REST sends, signed
@@ -48,6 +52,9 @@ export class TwilioAdapter implements ChannelAdapter {
   static readonly vendor = 'twilio';
   readonly vendor = TwilioAdapter.vendor;
   readonly kinds: readonly ProviderKind[] = ['whatsapp-bsp', 'sms'];
+
+  /** Per process: a Content resource created once serves every later send of the same buttons or list. */
+  private readonly contentSids = new ContentSidCache();
 
   constructor(private readonly http: VendorHttpClient) {}
 
@@ -79,7 +86,10 @@ export class TwilioAdapter implements ChannelAdapter {
     form.set('To', address(p, message.to));
     if (messagingServiceSid) form.set('MessagingServiceSid', messagingServiceSid);
     else form.set('From', address(p, p.phoneNumber));
-    for (const [key, value] of contentFields(p, message.content)) form.append(key, value);
+    // Body stays out beside a ContentSid: Twilio renders the Content itself.
+    const content = message.content.type === 'interactive' ? await this.interactiveContent(p, message.content.interactive) : undefined;
+    const fields = content ? ([['ContentSid', content.sid]] as [string, string][]) : contentFields(p, message.content);
+    for (const [key, value] of fields) form.append(key, value);
     form.set('StatusCallback', p.webhookUrl);
 
     const response = await this.http.request({
@@ -88,7 +98,12 @@ export class TwilioAdapter implements ChannelAdapter {
       headers: { authorization: basicAuth(accountSid, authToken) },
       form,
     });
-    if (!isSuccessful(response)) throw twilioError(response);
+    if (!isSuccessful(response)) {
+      const error = twilioError(response);
+      // Someone deleted the Content at Twilio: the retry creates it again instead of reusing the dead sid.
+      if (content && error.info.vendorCode === UNKNOWN_CONTENT_SID) this.contentSids.forget(content.key);
+      throw error;
+    }
 
     const body = asJsonObject(response.json);
     const sid = asString(body?.sid);
@@ -101,6 +116,26 @@ export class TwilioAdapter implements ChannelAdapter {
       ...(Number.isInteger(segments) && segments > 0 ? { segments } : {}),
       ...(price ? { price } : {}),
     };
+  }
+
+  /** The ContentSid (HX…) of these buttons or this list, created through the Content API the first time. */
+  private async interactiveContent(p: ProviderContext, interactive: InteractiveContent): Promise<{ sid: string; key: string }> {
+    const { accountSid = '', authToken = '' } = p.credentials;
+    const request = contentCreateRequest(interactive);
+    const key = ContentSidCache.key(accountSid, vendorUrl(p.credentials, CONTENT_ORIGIN, '/'), request);
+    const sid = await this.contentSids.sid(key, async () => {
+      const response = await this.http.request({
+        method: 'POST',
+        url: vendorUrl(p.credentials, CONTENT_ORIGIN, '/v1/Content'),
+        headers: { authorization: basicAuth(accountSid, authToken) },
+        json: request,
+      });
+      if (!isSuccessful(response)) throw twilioError(response);
+      const created = asString(asJsonObject(response.json)?.sid);
+      if (!created) throw new VendorError({ httpStatus: response.status, message: 'Twilio created the Content but answered without a sid' });
+      return created;
+    });
+    return { sid, key };
   }
 
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
@@ -216,9 +251,11 @@ function contentFields(p: ProviderContext, content: OutboundContent): [string, s
       ];
     }
     case 'interactive':
+      // send() turns these into a ContentSid first; reaching this is a caller's bug.
+      throw new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: 'Twilio sends interactive messages only as Content resources' });
     case 'reaction':
       // refuseUnsupported stops these before a request is built.
-      throw new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: `Twilio cannot send ${content.type} messages without a Content template` });
+      throw new VendorError({ vendorCode: UNSUPPORTED_CONTENT, message: 'Twilio cannot send reactions' });
   }
 }
 

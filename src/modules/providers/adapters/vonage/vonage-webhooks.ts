@@ -52,10 +52,7 @@ export function parseVonageWebhook(body: JsonObject, receivedAt: Date): WebhookE
     const status = statusEvent(id, body, receivedAt);
     return status ? [status] : [];
   }
-  if (id && (typeof body.message_type === 'string' || isInboundSms(body))) {
-    const inbound = inboundEvent(id, body, receivedAt);
-    return inbound ? [inbound] : [];
-  }
+  if (id && (typeof body.message_type === 'string' || isInboundSms(body))) return [inboundEvent(id, body, receivedAt)];
   const legacy = asTrimmedStringOrNumber(body.messageId);
   if (legacy && body.msisdn !== undefined) {
     const inbound = legacySmsEvent(legacy, body, receivedAt);
@@ -105,17 +102,19 @@ function statusEvent(id: string, body: JsonObject, receivedAt: Date): StatusUpda
   return event;
 }
 
-function inboundEvent(id: string, body: JsonObject, receivedAt: Date): InboundMessageEvent | undefined {
+function inboundEvent(id: string, body: JsonObject, receivedAt: Date): InboundMessageEvent {
   const sender = senderOf(body);
-  if (!sender) return undefined;
   const whatsapp = isJsonObject(body.whatsapp) ? body.whatsapp : undefined;
   const content = contentOf(typeof body.message_type === 'string' ? body.message_type : 'text', body);
-  const context = contextOf(body.context);
+  // A reaction's context is the message reacted to (kept as the reaction's target), not a quoted reply.
+  const context = content.type === 'reaction' ? undefined : contextOf(body.context);
   const referral = whatsAppReferral(whatsapp?.referral);
   return {
     kind: 'inbound',
     vendorMessageId: id,
     ...sender,
+    // Nobody to file it under: listed for admins with the reason rather than lost without a trace.
+    ...(sender ? {} : { skipReason: 'the message names no sender (no phone number and no user id)' }),
     ...compact({
       to: asTrimmedStringOrNumber(body.to),
       profileName: isJsonObject(body.profile) ? asString(body.profile.name) : undefined,

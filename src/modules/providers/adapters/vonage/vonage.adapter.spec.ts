@@ -622,7 +622,7 @@ describe('VonageAdapter', () => {
       ]);
     });
 
-    it('reads a reaction to the context message, and an unreact as an empty emoji', () => {
+    it('reads a reaction to the context message (its target, not a quoted reply), and an unreact as an empty emoji', () => {
       expect(parseFixture('inbound-whatsapp-reaction.json')).toEqual([
         {
           kind: 'inbound',
@@ -631,7 +631,6 @@ describe('VonageAdapter', () => {
           timestamp: new Date('2025-02-03T12:21:00Z'),
           content: { type: 'reaction', emoji: '😂', targetVendorMessageId: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab' },
           text: '[reaction 😂]',
-          context: quoted,
         },
       ]);
       expect(parseFixture('inbound-whatsapp-unreaction.json')).toEqual([
