@@ -1,3 +1,4 @@
+import { INBOUND_TYPES } from '../providers/adapters/channel-adapter';
 import {
   Check,
   Column,
@@ -20,24 +21,8 @@ export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageDirection = 'outbound' | 'inbound';
 export type CostSource = 'vendor' | 'estimate';
-export const MESSAGE_TYPES = [
-  'text',
-  'template',
-  'media',
-  'image',
-  'video',
-  'audio',
-  'document',
-  'sticker',
-  'location',
-  'contacts',
-  'interactive',
-  'button',
-  'reaction',
-  'order',
-  'system',
-  'unsupported',
-] as const;
+/** Every inbound type, and the outbound-only `template` and `media`. */
+export const MESSAGE_TYPES = ['template', 'media', ...INBOUND_TYPES] as const;
 /** Outbound media stays `media`; inbound media is filed by kind (`image`, `audio`, …). */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const PRIORITIES = ['high', 'normal', 'low'] as const;
