@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
@@ -77,6 +78,37 @@ class EnvironmentVariables {
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   ALERT_WEBHOOK_URL?: string;
+
+  @IsIn(['local', 's3'])
+  MEDIA_STORAGE: string = 'local';
+
+  @IsString()
+  MEDIA_DIR: string = './data/media';
+
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name' })
+  MEDIA_S3_BUCKET?: string;
+
+  // An S3-compatible store (MinIO, Ceph, R2…); unset: AWS itself.
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  MEDIA_S3_ENDPOINT?: string;
+
+  @IsString()
+  MEDIA_S3_REGION: string = 'us-east-1';
+
+  @IsInt()
+  @Min(1)
+  MEDIA_MAX_BYTES: number = 16 * 1024 * 1024;
+
+  @IsOptional()
+  @IsString()
+  CLAMD_HOST?: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  CLAMD_PORT: number = 3310;
 }
 
 const VARIABLES = [
@@ -94,7 +126,27 @@ const VARIABLES = [
   'SANDBOX_ENABLED',
   'ALLOW_PRIVATE_VENDOR_URLS',
   'ALERT_WEBHOOK_URL',
+  'MEDIA_STORAGE',
+  'MEDIA_DIR',
+  'MEDIA_S3_BUCKET',
+  'MEDIA_S3_ENDPOINT',
+  'MEDIA_S3_REGION',
+  'MEDIA_MAX_BYTES',
+  'CLAMD_HOST',
+  'CLAMD_PORT',
 ] as const;
+
+export interface MediaConfig {
+  storage: 'local' | 's3';
+  /** Absolute path of the local driver's root. */
+  dir: string;
+  s3: { bucket: string | null; endpoint: string | null; region: string };
+  maxBytes: number;
+  /** null: no scanner configured (media is `unscanned`). */
+  clamd: { host: string; port: number } | null;
+  /** Whether tenants that never chose serve unscanned media (their setting is null): not in production. */
+  serveUnscannedByDefault: boolean;
+}
 
 export class AppConfig {
   readonly nodeEnv!: 'development' | 'test' | 'production';
@@ -117,6 +169,7 @@ export class AppConfig {
   readonly allowPrivateVendorUrls!: boolean;
   /** Budget alerts and admin notices are POSTed here as `{text, notification}`; null: not sent anywhere. */
   readonly alertWebhookUrl!: string | null;
+  readonly media!: MediaConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -138,8 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
   );
   const raw = plainToInstance(EnvironmentVariables, present, { enableImplicitConversion: false });
-  if (present.PORT !== undefined) {
-    raw.PORT = /^\d+$/.test(String(present.PORT)) ? Number(present.PORT) : NaN;
+  for (const name of ['PORT', 'MEDIA_MAX_BYTES', 'CLAMD_PORT'] as const) {
+    if (present[name] !== undefined) raw[name] = /^\d+$/.test(String(present[name])) ? Number(present[name]) : NaN;
   }
   const errors = validateSync(raw, { forbidUnknownValues: false });
   if (errors.length > 0) {
@@ -149,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const production = raw.NODE_ENV === 'production';
   if (production && !raw.JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is required in production');
+  if (raw.MEDIA_STORAGE === 's3' && !raw.MEDIA_S3_BUCKET) throw new ConfigError('MEDIA_S3_BUCKET', 'is required when MEDIA_STORAGE is s3');
   if (production && !raw.ENCRYPTION_KEY && !raw.ENCRYPTION_KEYS) {
     throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
   }
@@ -170,5 +224,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sandboxEnabled: raw.SANDBOX_ENABLED === undefined ? !production : raw.SANDBOX_ENABLED === 'true',
     allowPrivateVendorUrls: raw.ALLOW_PRIVATE_VENDOR_URLS === 'true',
     alertWebhookUrl: raw.ALERT_WEBHOOK_URL ?? null,
+    media: {
+      storage: raw.MEDIA_STORAGE as MediaConfig['storage'],
+      dir: resolve(raw.MEDIA_DIR),
+      s3: { bucket: raw.MEDIA_S3_BUCKET ?? null, endpoint: raw.MEDIA_S3_ENDPOINT ?? null, region: raw.MEDIA_S3_REGION },
+      maxBytes: raw.MEDIA_MAX_BYTES,
+      clamd: raw.CLAMD_HOST ? { host: raw.CLAMD_HOST, port: raw.CLAMD_PORT } : null,
+      serveUnscannedByDefault: !production,
+    },
   } as AppConfig);
 }

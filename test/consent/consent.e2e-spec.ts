@@ -204,7 +204,7 @@ describe('consent and compliance', () => {
       `SELECT entity_id, changes, actor FROM audit_log WHERE tenant_id = $1 AND action = 'contact.erased'`,
       [tenant.tenantId],
     );
-    expect(audit).toEqual({ entity_id: null, actor: 'agent-1', changes: { consentRecords: 1, messages: 2, conversations: 1, webhookEvents: 1 } });
+    expect(audit).toEqual({ entity_id: null, actor: 'agent-1', changes: { consentRecords: 1, messages: 2, conversations: 1, webhookEvents: 1, mediaFiles: 0 } });
     await contactView(tenant, bystander.id);
   });
 

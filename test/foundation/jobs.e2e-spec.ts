@@ -15,6 +15,7 @@ const SCHEDULES: Record<string, string> = {
   'cost-reconciliation': '0 1 * * *',
   'outbound-recovery': '* * * * *',
   'message-retention': '0 2 * * *',
+  'media-rescan': '* * * * *',
   'template-approval-sync': '0 * * * *',
   'webhook-cleanup': '0 3 * * *',
   'webhook-processor': '* * * * *',
@@ -142,6 +143,7 @@ describe('scheduled jobs under operator control (job:list, job:run)', () => {
       'outbound-recovery': { released: expect.any(Number) },
       'webhook-processor': { processed: expect.any(Number) },
       'webhook-cleanup': { events: expect.any(Number), parked: expect.any(Number) },
+      'media-rescan': { rescanned: expect.any(Number), downloaded: expect.any(Number), expired: expect.any(Number), filesDeleted: expect.any(Number) },
       'template-approval-sync': { providers: expect.any(Number), templates: expect.any(Number), changed: expect.any(Number), failedProviderIds: expect.any(Array) },
     };
     for (const [name, summary] of Object.entries(expected)) {

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { trackOpen, type Closable } from './open-resources';
 
 export interface RecordedRequest {
@@ -20,6 +21,8 @@ export interface FakeResponse {
   json?: unknown;
   text?: string;
   headers?: Record<string, string>;
+  /** Raw bytes (application/octet-stream unless headers say otherwise); a Readable is piped as it produces. */
+  body?: Buffer | Readable;
   delayMs?: number;
   /** Accept the request and never answer (timeouts). */
   hang?: boolean;
@@ -142,12 +145,13 @@ export class FakeVendor {
       return;
     }
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
-    const body = response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? '');
+    const body = response.body ?? (response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? ''));
     res.writeHead(response.status ?? 200, {
-      'content-type': response.json !== undefined ? 'application/json' : 'text/plain',
+      'content-type': response.body ? 'application/octet-stream' : response.json !== undefined ? 'application/json' : 'text/plain',
       ...response.headers,
     });
-    res.end(body);
+    if (body instanceof Readable) body.pipe(res);
+    else res.end(body);
   }
 
   private async route(req: RecordedRequest): Promise<FakeResponse | undefined> {

@@ -94,8 +94,8 @@ export async function optedInContact(t: TestApp, tenant: TestTenant, phoneNumber
   return id;
 }
 
-/** A Meta delivery with one text message, stamped now (so it opens the 24-hour window). */
-export function metaInboundText(from: string, text: string, id: string, at = new Date()): string {
+/** A Meta `messages` delivery with one customer message (`type` and its object), from Sanne de Vries. */
+export function metaInboundMessage(from: string, id: string, message: Record<string, unknown>, at = new Date()): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [
@@ -108,13 +108,18 @@ export function metaInboundText(from: string, text: string, id: string, at = new
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
               contacts: [{ profile: { name: 'Sanne de Vries' }, wa_id: from }],
-              messages: [{ from, id, timestamp: String(Math.floor(at.getTime() / 1000)), type: 'text', text: { body: text } }],
+              messages: [{ from, id, timestamp: String(Math.floor(at.getTime() / 1000)), ...message }],
             },
           },
         ],
       },
     ],
   });
+}
+
+/** A Meta delivery with one text message, stamped now (so it opens the 24-hour window). */
+export function metaInboundText(from: string, text: string, id: string, at = new Date()): string {
+  return metaInboundMessage(from, id, { type: 'text', text: { body: text } }, at);
 }
 
 export const META_TEMPLATES_PATH = '/v21.0/102290129340398/message_templates';

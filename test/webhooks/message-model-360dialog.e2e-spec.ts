@@ -108,37 +108,37 @@ describe('message model (#13), 360dialog: every Cloud API inbound type as the ag
 
     expect(first).toMatchObject({ type: 'text', text: 'Hallo, ich habe eine Frage zu meiner Bestellung', content: null, context: null, referral: null, media: null });
 
-    // Media: the download reference in `media`, the typed object in `content`, the caption as text.
+    // Media: the file Parley keeps in `media`, the vendor's reference in `content`, the caption as text.
     expect(m[wamid(0)]).toMatchObject({
       type: 'image',
       text: 'Kassenbon vom Samstag',
-      media: { type: 'image', vendorMediaId: '1003383421387256', mimeType: 'image/jpeg', sha256: 'IDBpXkP8kWQ3m3c1UZ9d0sdq8o2yAqVdJ4bPq6Hn0Xo=', caption: 'Kassenbon vom Samstag' },
+      media: { type: 'image', mimeType: 'image/jpeg', caption: 'Kassenbon vom Samstag' },
       content: { media: { id: '1003383421387256', mimeType: 'image/jpeg', sha256: 'IDBpXkP8kWQ3m3c1UZ9d0sdq8o2yAqVdJ4bPq6Hn0Xo=' }, caption: 'Kassenbon vom Samstag' },
       context: null,
     });
     expect(m[wamid(1)]).toMatchObject({
       type: 'video',
       text: 'So sieht der Schaden aus',
-      media: { type: 'video', vendorMediaId: '1179265829868114', mimeType: 'video/mp4' },
+      media: { type: 'video', mimeType: 'video/mp4' },
       content: { media: { id: '1179265829868114', mimeType: 'video/mp4', sha256: 'yq0oN9Zk1B3Qx5e8Lq2nT7m4xX1v0pQH5RZb2Gk3Y6E=' }, caption: 'So sieht der Schaden aus' },
     });
     expect(m[wamid(2)]).toMatchObject({
       type: 'audio',
       text: '[audio]',
-      media: { type: 'audio', vendorMediaId: '893516652916578', mimeType: 'audio/ogg; codecs=opus' },
+      media: { type: 'audio', mimeType: 'audio/ogg; codecs=opus' },
       content: { media: { id: '893516652916578', mimeType: 'audio/ogg; codecs=opus', sha256: 'Tz0ZUeSdGFjp0cxeUCYnDsp9Cq/SnCLj2YwR3k+JsDw=' } },
       playedAt: null,
     });
     expect(m[wamid(3)]).toMatchObject({
       type: 'document',
       text: 'Rechnung',
-      media: { type: 'document', vendorMediaId: '1316702652963931', mimeType: 'application/pdf', filename: 'Rechnung-2025-117.pdf', caption: 'Rechnung' },
+      media: { type: 'document', mimeType: 'application/pdf', fileName: 'Rechnung-2025-117.pdf', caption: 'Rechnung' },
       content: { media: { id: '1316702652963931', mimeType: 'application/pdf' }, caption: 'Rechnung', filename: 'Rechnung-2025-117.pdf' },
     });
     expect(m[wamid(4)]).toMatchObject({
       type: 'sticker',
       text: '[sticker]',
-      media: { type: 'sticker', vendorMediaId: '1532781514310829', mimeType: 'image/webp' },
+      media: { type: 'sticker', mimeType: 'image/webp' },
       content: { media: { id: '1532781514310829', mimeType: 'image/webp', sha256: 'hM5Zt2NqbqB1LqXH2JYp1v2CkYw0xQ9Hk3S4l6L8m0A=' } },
     });
 

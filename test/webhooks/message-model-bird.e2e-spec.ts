@@ -114,7 +114,7 @@ describe('message model (#13): Bird inbound', () => {
       type: 'image',
       text: 'Mijn kassabon',
       content: { media: { url: imageUrl, mimeType: 'image/jpeg' }, caption: 'Mijn kassabon' },
-      media: { type: 'image', url: imageUrl, mimeType: 'image/jpeg', caption: 'Mijn kassabon' },
+      media: { type: 'image', mimeType: 'image/jpeg', caption: 'Mijn kassabon' },
       context: null,
       referral: null,
       createdAt: expect.any(String),
@@ -133,7 +133,7 @@ describe('message model (#13): Bird inbound', () => {
       type: 'document',
       text: 'De factuur van april',
       content: { media: { url: expect.stringContaining('/media/3d4e5f6a-'), mimeType: 'application/pdf' }, caption: 'De factuur van april', filename: 'factuur-2024-04.pdf' },
-      media: { type: 'document', mimeType: 'application/pdf', filename: 'factuur-2024-04.pdf', caption: 'De factuur van april' },
+      media: { type: 'document', mimeType: 'application/pdf', fileName: 'factuur-2024-04.pdf', caption: 'De factuur van april' },
     });
 
     const voice = m[idOf('inbound-whatsapp-voice.json')];
@@ -177,7 +177,8 @@ describe('message model (#13): Bird inbound', () => {
     expect(await contact(tenant, image.contactId)).toMatchObject({ phoneNumber: '+31612345678', whatsappUserId: null, name: 'Sanne de Vries' });
 
     const one = (await t.http().get(`/api/v1/messages/${document.id}`).set('Authorization', tenant.auth()).expect(200)).body as MessageView;
-    expect(one).toMatchObject({ type: 'document', content: document.content, media: document.media, text: document.text });
+    // The file's status moves on as it downloads: the single read matches the list on what the customer sent.
+    expect(one).toMatchObject({ type: 'document', content: document.content, media: { type: 'document', fileName: 'factuur-2024-04.pdf', caption: 'De factuur van april' }, text: document.text });
   });
 
   it('WhatsApp: a reply quoting our message (replyTo) with an ad referral, and the customer user id Bird adds', async () => {

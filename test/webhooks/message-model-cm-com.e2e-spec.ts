@@ -112,7 +112,7 @@ describe('message model (#13): CM.com inbound', () => {
       type: 'image',
       text: 'Zo kwam het pakket aan',
       content: { media: { url: imageUrl, mimeType: 'image/jpeg' }, caption: 'Zo kwam het pakket aan', filename: 'IMG-20240501-WA0003.jpg' },
-      media: { type: 'image', url: imageUrl, mimeType: 'image/jpeg', caption: 'Zo kwam het pakket aan' },
+      media: { type: 'image', mimeType: 'image/jpeg', caption: 'Zo kwam het pakket aan' },
     });
 
     const documentUrl = 'https://api.cm.com/media/v1.0/2f2d42ac-3809-40fb-bce5-dc720e400012/1b2c3d4e5f6a';
@@ -121,7 +121,7 @@ describe('message model (#13): CM.com inbound', () => {
       type: 'document',
       text: '[document: retourformulier.pdf]',
       content: { media: { url: documentUrl, mimeType: 'application/pdf' }, filename: 'retourformulier.pdf' },
-      media: { type: 'document', url: documentUrl, mimeType: 'application/pdf', filename: 'retourformulier.pdf' },
+      media: { type: 'document', mimeType: 'application/pdf', fileName: 'retourformulier.pdf' },
     });
     expect(document.content).not.toHaveProperty('caption');
 

@@ -174,38 +174,38 @@ describe('message model (#13), Vonage Messages API: every inbound type as the ag
     expect(byUuid(f.image)).toMatchObject({
       type: 'image',
       text: 'The parcel arrived damaged',
-      media: { type: 'image', url: 'https://api-eu.nexmo.com/v3/media/0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', caption: 'The parcel arrived damaged' },
+      media: { type: 'image', caption: 'The parcel arrived damaged' },
       content: { media: { url: 'https://api-eu.nexmo.com/v3/media/0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0' }, caption: 'The parcel arrived damaged' },
     });
     expect(byUuid(f.file)).toMatchObject({
       type: 'document',
       text: 'My invoice',
-      media: { type: 'document', url: 'https://api-eu.nexmo.com/v3/media/1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9', filename: 'invoice-2025-0117.pdf', caption: 'My invoice' },
+      media: { type: 'document', fileName: 'invoice-2025-0117.pdf', caption: 'My invoice' },
       content: { media: { url: 'https://api-eu.nexmo.com/v3/media/1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9' }, caption: 'My invoice', filename: 'invoice-2025-0117.pdf' },
     });
     expect(byUuid(f.audio)).toMatchObject({
       type: 'audio',
       text: '[audio]',
-      media: { type: 'audio', url: 'https://api-eu.nexmo.com/v3/media/2b3c4d5e-6f70-4182-93a4-b5c6d7e8f9a0' },
+      media: { type: 'audio' },
       content: { media: { url: 'https://api-eu.nexmo.com/v3/media/2b3c4d5e-6f70-4182-93a4-b5c6d7e8f9a0' } },
     });
     expect(byUuid(f.video)).toMatchObject({
       type: 'video',
       text: 'Unboxing',
-      media: { type: 'video', url: 'https://api-eu.nexmo.com/v3/media/3c4d5e6f-7081-4293-a4b5-c6d7e8f9a0b1', caption: 'Unboxing' },
+      media: { type: 'video', caption: 'Unboxing' },
       content: { media: { url: 'https://api-eu.nexmo.com/v3/media/3c4d5e6f-7081-4293-a4b5-c6d7e8f9a0b1' }, caption: 'Unboxing' },
     });
     expect(byUuid(f.sticker)).toMatchObject({
       type: 'sticker',
       text: '[sticker]',
-      media: { type: 'sticker', url: 'https://api-eu.nexmo.com/v3/media/4d5e6f70-8192-43a4-b5c6-d7e8f9a0b1c2' },
+      media: { type: 'sticker' },
       content: { media: { url: 'https://api-eu.nexmo.com/v3/media/4d5e6f70-8192-43a4-b5c6-d7e8f9a0b1c2' } },
     });
     // A shared contact comes as a vCard file: a document the agent can open.
     expect(byUuid(f.vcard)).toMatchObject({
       type: 'document',
       text: '[document: John Doe.vcf]',
-      media: { type: 'document', url: 'https://api-eu.nexmo.com/v3/media/5b9f8a8e-1d2c-4b3a-9f8e-7d6c5b4a3f2e', mimeType: 'text/vcard', filename: 'John Doe.vcf' },
+      media: { type: 'document', mimeType: 'text/vcard', fileName: 'John Doe.vcf' },
       content: { media: { url: 'https://api-eu.nexmo.com/v3/media/5b9f8a8e-1d2c-4b3a-9f8e-7d6c5b4a3f2e', mimeType: 'text/vcard' }, filename: 'John Doe.vcf' },
     });
 
@@ -298,7 +298,9 @@ describe('message model (#13), Vonage Messages API: every inbound type as the ag
     for (const payload of [f.image, f.location, f['list-reply'], f.order, f.referral]) {
       const listed = m[payload.message_uuid];
       const one = (await t.http().get(`/api/v1/messages/${listed.id}`).set('Authorization', tenant.auth()).expect(200)).body as MessageView;
-      expect(one).toMatchObject({ type: listed.type, text: listed.text, content: listed.content, context: listed.context, referral: listed.referral, media: listed.media });
+      // A file's status moves on as it downloads: the media must match on what the customer sent.
+      const media = listed.media && { type: listed.media.type, caption: listed.media.caption, fileName: listed.media.fileName };
+      expect(one).toMatchObject({ type: listed.type, text: listed.text, content: listed.content, context: listed.context, referral: listed.referral, media });
     }
     const events = await t.dataSource.query<{ skipped_items: unknown[]; failed_items: unknown[] }[]>(
       'SELECT skipped_items, failed_items FROM webhook_event WHERE provider_id = $1',

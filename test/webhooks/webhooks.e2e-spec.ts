@@ -87,7 +87,7 @@ describe('webhooks', () => {
       ['wamid.batch-0004', 'location', 'inbound', 'received'],
     ]);
     const byId = Object.fromEntries(messages.map((m) => [m.vendorMessageId, m]));
-    expect(byId['wamid.batch-0002']).toMatchObject({ text: 'my receipt', media: { type: 'image', vendorMediaId: '1249987262478112', mimeType: 'image/jpeg' } });
+    expect(byId['wamid.batch-0002']).toMatchObject({ text: 'my receipt', media: { type: 'image', mimeType: 'image/jpeg', caption: 'my receipt' } });
     expect(byId['wamid.batch-0003']).toMatchObject({ text: 'Yes, confirm', payload: { reply: { id: 'confirm-yes', title: 'Yes, confirm' } } });
     expect(byId['wamid.batch-0004'].payload).toEqual({ location: { latitude: -23.5505, longitude: -46.6333, name: 'Praça da Sé' } });
   });

@@ -22,6 +22,10 @@ export enum ErrorCode {
   TierLimitReached = 'tierLimitReached',
   /** The provider's vendor cannot send this kind of content (an interactive message, a reaction…). */
   UnsupportedByProvider = 'unsupportedByProvider',
+  /** A message's file is not (or not yet) servable: `details.status` and `details.reason` say why. */
+  MediaUnavailable = 'mediaUnavailable',
+  /** A `Range` that lies outside the file (the answer carries `Content-Range` with the size). */
+  RangeNotSatisfiable = 'rangeNotSatisfiable',
   Internal = 'internal',
   ServiceUnavailable = 'serviceUnavailable',
   // Vendor failures, normalized; they appear in a message's errorCode.
@@ -55,6 +59,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NoActiveProvider]: 422,
   [ErrorCode.TierLimitReached]: 422,
   [ErrorCode.UnsupportedByProvider]: 422,
+  [ErrorCode.MediaUnavailable]: 409,
+  [ErrorCode.RangeNotSatisfiable]: 416,
   [ErrorCode.Internal]: 500,
   [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.VendorUnavailable]: 502,

@@ -59,6 +59,11 @@ export interface KeysetOptions<T> {
   direction?: 'ASC' | 'DESC';
   cursor?: string;
   limit?: number;
+  /**
+   * The query's joins add at most one row per item (many-to-one, one-to-one): a plain LIMIT then suffices,
+   * sparing TypeORM's extra id query that `take` runs for joined queries.
+   */
+  joinsAddNoRows?: boolean;
 }
 
 /**
@@ -81,11 +86,8 @@ export async function paginate<T extends ObjectLiteral>(
       keysetId: i,
     });
   }
-  const rows = await query
-    .orderBy(options.sortColumn, direction)
-    .addOrderBy(options.idColumn, direction)
-    .take(limit + 1)
-    .getMany();
+  query.orderBy(options.sortColumn, direction).addOrderBy(options.idColumn, direction);
+  const rows = await (options.joinsAddNoRows ? query.limit(limit + 1) : query.take(limit + 1)).getMany();
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   let nextCursor: string | null = null;

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { processWhenReady } from '../../common/redis/queue-worker';
 import { AppConfig } from '../../config/app-config';
 import { ALERT_QUEUE, type AlertDeliveryJob, DELIVER_JOB } from './alert-delivery.queue';
 
@@ -21,21 +22,9 @@ export class AlertDeliveryProcessor implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
-  /**
-   * Registered by hand rather than with `@Process`, and only once Redis answers: Bull's `process()` leaves a
-   * promise unhandled when Redis is unreachable at that moment (naming the worker), which would take the
-   * process down. Once started, its workers ride out outages by themselves.
-   */
   onApplicationBootstrap(): void {
     if (!this.config.alertWebhookUrl) return;
-    const start = () => {
-      this.queue.process(DELIVER_JOB, CONCURRENCY, (job: Job<AlertDeliveryJob>) => this.deliver(job)).catch((e: unknown) => {
-        this.logger.warn({ err: e }, 'the alert webhook worker stopped on a Redis error');
-      });
-    };
-    const client = this.queue.client;
-    if (client.status === 'ready') start();
-    else client.once('ready', start);
+    processWhenReady(this.queue, DELIVER_JOB, CONCURRENCY, (job) => this.deliver(job), this.logger);
   }
 
   async deliver(job: Job<AlertDeliveryJob>): Promise<void> {

@@ -14,7 +14,7 @@ export class SettingsController {
   constructor(private readonly settings: TenantSettingsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Compliance settings: keywords, acknowledgements, opt-in policy, retention, quiet hours' })
+  @ApiOperation({ summary: 'Compliance settings: keywords, acknowledgements, opt-in policy, retention, quiet hours; serving unscanned media' })
   @ApiOkResponse({ type: SettingsResponse })
   async get(@TenantId() tenantId: string): Promise<SettingsResponse> {
     return this.settings.toResponse(await this.settings.get(tenantId));

@@ -51,6 +51,10 @@ export class TenantSettingsRow {
   @Column('text', { name: 'duplicate_policy', default: 'retry' })
   duplicatePolicy!: 'retry' | 'fail';
 
+  /** Serve media no virus scanner has checked (`unscanned`); null: the environment's default. */
+  @Column('boolean', { name: 'serve_unscanned_media', nullable: true })
+  serveUnscannedMedia!: boolean | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt!: Date;
 }

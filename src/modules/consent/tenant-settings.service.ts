@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { AuditLogService } from '../../common/audit/audit-log.service';
 import { ValidationFailedError } from '../../common/errors/domain-error';
+import { AppConfig } from '../../config/app-config';
 import type { Channel } from '../providers/provider-kind';
 import { CacheInvalidationBus } from '../../common/cache/cache-invalidation.bus';
 import { TtlCache } from '../../common/cache/ttl-cache';
@@ -28,6 +29,8 @@ export interface TenantSettings {
   quietHours: QuietHoursDto | null;
   timezone: string;
   duplicatePolicy: DuplicatePolicy;
+  /** The tenant's choice; null: the environment's (`config.media.serveUnscannedByDefault`). */
+  serveUnscannedMedia: boolean | null;
 }
 
 /** What a tenant gets until an admin changes it: industry keywords (Twilio's plus Dutch), WhatsApp opt-in required. */
@@ -41,6 +44,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   quietHours: null,
   timezone: 'UTC',
   duplicatePolicy: 'retry',
+  serveUnscannedMedia: null,
 };
 
 /**
@@ -55,6 +59,7 @@ export class TenantSettingsService {
     @InjectRepository(TenantSettingsRow) private readonly rows: Repository<TenantSettingsRow>,
     private readonly audit: AuditLogService,
     private readonly bus: CacheInvalidationBus,
+    private readonly config: AppConfig,
   ) {
     bus.on(SETTINGS_TOPIC, (tenantId) => this.cache.invalidate(tenantId));
   }
@@ -101,8 +106,22 @@ export class TenantSettingsService {
     return next;
   }
 
+  /** Whether the tenant's agents may download media no scanner checked (`unscanned`). */
+  async serveUnscannedMedia(tenantId: string): Promise<boolean> {
+    return this.effectiveServeUnscanned(await this.get(tenantId));
+  }
+
   toResponse(settings: TenantSettings): SettingsResponse {
-    return { ...settings, requireOptIn: { ...settings.requireOptIn }, requiredOptOutKeywords: [...REQUIRED_OPT_OUT_KEYWORDS] };
+    return {
+      ...settings,
+      requireOptIn: { ...settings.requireOptIn },
+      requiredOptOutKeywords: [...REQUIRED_OPT_OUT_KEYWORDS],
+      serveUnscannedMedia: this.effectiveServeUnscanned(settings),
+    };
+  }
+
+  private effectiveServeUnscanned(settings: Readonly<TenantSettings>): boolean {
+    return settings.serveUnscannedMedia ?? this.config.media.serveUnscannedByDefault;
   }
 }
 
@@ -135,6 +154,7 @@ function fromRow(row: TenantSettingsRow): TenantSettings {
     quietHours: row.quietHoursStart && row.quietHoursEnd ? { start: row.quietHoursStart, end: row.quietHoursEnd } : null,
     timezone: row.timezone,
     duplicatePolicy: row.duplicatePolicy,
+    serveUnscannedMedia: row.serveUnscannedMedia,
   };
 }
 
@@ -152,5 +172,6 @@ function toRow(tenantId: string, s: TenantSettings): Partial<TenantSettingsRow> 
     quietHoursEnd: s.quietHours?.end ?? null,
     timezone: s.timezone,
     duplicatePolicy: s.duplicatePolicy,
+    serveUnscannedMedia: s.serveUnscannedMedia,
   };
 }

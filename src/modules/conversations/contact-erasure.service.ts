@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditLogService } from '../../common/audit/audit-log.service';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { ConsentService } from '../consent/consent.service';
+import { MediaDeletionService } from '../media/media-deletion.service';
 import { Contact } from './contact.entity';
 
 export interface ErasureCounts {
@@ -11,11 +12,14 @@ export interface ErasureCounts {
   messages: number;
   conversations: number;
   webhookEvents: number;
+  /** Stored media files listed for deletion (removed from storage after commit, retried until gone). */
+  mediaFiles: number;
 }
 
 /**
  * GDPR erasure: a contact and everything about them (consent records, conversations, messages, parked
- * statuses, and stored vendor deliveries that carry their number) go in one transaction. The audit row
+ * statuses, stored vendor deliveries that carry their number, and their media files) go in one transaction;
+ * the files themselves are deleted from storage right after commit. The audit row
  * keeps counts only, no personal data and no id that leads back to the person.
  */
 @Injectable()
@@ -26,6 +30,7 @@ export class ContactErasureService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly consent: ConsentService,
     private readonly audit: AuditLogService,
+    private readonly mediaDeletion: MediaDeletionService,
   ) {}
 
   /** The API's DELETE /contacts/:id: the contact must belong to the tenant. */
@@ -44,13 +49,15 @@ export class ContactErasureService {
   private async eraseContact(contact: Contact, actor: string): Promise<ErasureCounts> {
     // A contact known only by WhatsApp user id: its deliveries carry that id instead of a number.
     const identity = contact.phoneNumber ? `(^|[^0-9])${contact.phoneNumber.replace(/\D/g, '')}([^0-9]|$)` : escapeRegExp(contact.whatsappUserId ?? '');
-    const counts = await this.dataSource.transaction(async (manager) => {
+    const { counts, mediaDeletions } = await this.dataSource.transaction(async (manager) => {
       const consentRecords = await this.consent.erase(manager, contact.id);
       await manager.query(
         `DELETE FROM pending_status_update p USING message m
          WHERE m.contact_id = $1 AND p.provider_id = m.provider_id AND p.vendor_message_id = m.vendor_message_id`,
         [contact.id],
       );
+      // Listed before the messages go (their media_file rows cascade with them), in the same transaction.
+      const mediaDeletions = await this.mediaDeletion.queueForMessages(manager, 'SELECT id FROM message WHERE contact_id = $1', [contact.id]);
       const [, messages] = await manager.query<[unknown, number]>('DELETE FROM message WHERE contact_id = $1', [contact.id]);
       const [, conversations] = await manager.query<[unknown, number]>('DELETE FROM conversation WHERE contact_id = $1', [contact.id]);
       // Raw deliveries are personal data too: those that carry the number (as +E.164, digits, or url-encoded).
@@ -59,14 +66,17 @@ export class ContactErasureService {
         [contact.tenantId, identity],
       );
       await manager.query('DELETE FROM contact WHERE id = $1', [contact.id]);
-      const result = { consentRecords, messages, conversations, webhookEvents };
+      const result = { consentRecords, messages, conversations, webhookEvents, mediaFiles: mediaDeletions.length };
       await this.audit.record(
         { tenantId: contact.tenantId, actor, action: 'contact.erased', entityType: 'contact', entityId: null, changes: result },
         manager,
       );
-      return result;
+      return { counts: result, mediaDeletions };
     });
-    // Media files would be removed here, after commit; Parley stores media references only, no files.
+    // After commit, so that a rolled-back erasure keeps its files; a file that will not go stays listed for media-rescan.
+    await this.mediaDeletion.deleteQueued(mediaDeletions).catch((e: unknown) => {
+      this.logger.warn({ tenantId: contact.tenantId, error: e instanceof Error ? e.message : String(e) }, 'media files of an erased contact left for media-rescan');
+    });
     this.logger.log({ tenantId: contact.tenantId, ...counts }, 'contact erased');
     return counts;
   }

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BudgetsModule } from '../budgets/budgets.module';
 import { ConsentModule } from '../consent/consent.module';
+import { MediaFile } from '../media/media-file.entity';
+import { MediaStorageModule } from '../media/media-storage.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { ProvidersModule } from '../providers/providers.module';
 import { TemplatesModule } from '../templates/templates.module';
@@ -30,11 +32,12 @@ import { SessionWindowGate } from './sending/session-window.gate';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Contact, Conversation, Message, ChannelProvider]),
+    TypeOrmModule.forFeature([Contact, Conversation, Message, ChannelProvider, MediaFile]),
     ProvidersModule,
     BudgetsModule,
     ConsentModule,
     TemplatesModule,
+    MediaStorageModule,
   ],
   controllers: [ContactsController, ConversationsController, MessagesController],
   providers: [

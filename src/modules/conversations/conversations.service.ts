@@ -9,6 +9,7 @@ import { Contact } from './contact.entity';
 import { Conversation } from './conversation.entity';
 import type { ConversationQueryDto, ConversationResponse } from './dto/conversation.dto';
 import { Message } from './message.entity';
+import { withMediaFile } from './messages.service';
 import { sessionWindow } from './session-window';
 
 @Injectable()
@@ -41,13 +42,14 @@ export class ConversationsService {
   /** Newest first, so that an inbox loads the latest messages and pages back in time. */
   async messagesOf(tenantId: string, conversationId: string, query: PageQueryDto): Promise<Page<Message>> {
     await this.get(tenantId, conversationId);
-    const qb = this.messages.createQueryBuilder('m').where('m.conversationId = :conversationId', { conversationId });
+    const qb = withMediaFile(this.messages.createQueryBuilder('m'), 'm').where('m.conversationId = :conversationId', { conversationId });
     return paginate(qb, {
       sortColumn: 'm.createdAt',
       idColumn: 'm.id',
       position: (m) => ({ sort: m.createdAt, id: m.id }),
       cursor: query.cursor,
       limit: query.limit,
+      joinsAddNoRows: true,
     });
   }
 

@@ -84,8 +84,8 @@ export class InboundMessageService {
 
   /**
    * Customers' deletions for everyone: `deleted_at` is set and the content blanked (text, content, media,
-   * earlier versions and the legacy payload), so that agents see that something was deleted, not what.
-   * Answers, per item, whether its target was found.
+   * earlier versions and the legacy payload; a stored media file is deleted), so that agents see that something
+   * was deleted, not what. Answers, per item, whether its target was found.
    */
   async applyRevokes(manager: EntityManager, items: { provider: InboundProvider; event: MessageRevokeEvent }[]): Promise<boolean[]> {
     const found: boolean[] = [];
@@ -98,6 +98,13 @@ export class InboundMessageService {
                updated_at = now()
            WHERE provider_id = $1 AND vendor_message_id = $2 AND direction = 'inbound'
            RETURNING id
+         ),
+         -- The customer deleted it for everyone: its file goes too (listed here, removed by media-rescan).
+         dropped AS (
+           DELETE FROM media_file f USING revoked WHERE f.message_id = revoked.id RETURNING f.storage_key
+         ),
+         queued AS (
+           INSERT INTO media_deletion (storage_key) SELECT storage_key FROM dropped WHERE storage_key IS NOT NULL
          )
          SELECT id FROM revoked`,
         [provider.id, event.targetVendorMessageId, event.timestamp],

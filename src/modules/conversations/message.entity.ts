@@ -14,6 +14,7 @@ import {
 import { Tenant } from '../../common/tenancy/tenant.entity';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import type { Channel } from '../providers/provider-kind';
+import type { MediaFile } from '../media/media-file.entity';
 import { Contact } from './contact.entity';
 import { Conversation } from './conversation.entity';
 
@@ -186,6 +187,9 @@ export class Message {
 
   @Column('jsonb', { nullable: true })
   media!: MessageMedia | null;
+
+  /** Not a column: the inbound file's row, when the query joined it (MessagesService.withMediaFile). */
+  mediaFile?: MediaFile | null;
 
   @Column('jsonb', { nullable: true })
   payload!: MessagePayload | null;

@@ -1,17 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Repository, type SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { normalizeNullableDecimal } from '../budgets/cost/money';
-import type { MessageResponse } from './dto/message.dto';
+import { MediaFile } from '../media/media-file.entity';
+import { sanitizeFileName } from '../media/storage/media-key';
+import type { MessageMediaResponse, MessageResponse } from './dto/message.dto';
 import { Message } from './message.entity';
+
+/** Inbound media with no media_file row: filed before Parley kept files, so it was never downloaded. */
+export const MEDIA_NEVER_DOWNLOADED = 'Received before Parley stored media files';
+
+/**
+ * Loads each message's media_file row with the message itself (a LEFT JOIN in the same statement, one row
+ * per message), so that listing media costs no statement per message.
+ */
+export function withMediaFile(qb: SelectQueryBuilder<Message>, alias: string): SelectQueryBuilder<Message> {
+  return qb.leftJoinAndMapOne(`${alias}.mediaFile`, MediaFile, `${alias}_mf`, `${alias}_mf.messageId = ${alias}.id`);
+}
 
 @Injectable()
 export class MessagesService {
   constructor(@InjectRepository(Message) private readonly messages: Repository<Message>) {}
 
   async get(tenantId: string, id: string): Promise<Message> {
-    const message = await this.messages.findOneBy({ id, tenantId });
+    const message = await withMediaFile(this.messages.createQueryBuilder('m'), 'm')
+      .where('m.id = :id AND m.tenantId = :tenantId', { id, tenantId })
+      .getOne();
     if (!message) throw new NotFoundError('Message');
     return message;
   }
@@ -29,7 +44,7 @@ export class MessagesService {
       priority: m.priority,
       text: m.text,
       template: m.template,
-      media: m.media,
+      media: mediaOf(m),
       payload: m.payload,
       content: m.content,
       context: m.context,
@@ -58,4 +73,35 @@ export class MessagesService {
       playedAt: m.playedAt?.toISOString() ?? null,
     };
   }
+}
+
+/**
+ * The resource's `media`: inbound, what Parley did with the file (its media_file row, else what the vendor
+ * said); outbound, what was sent by URL. Parley stores no file for outbound media, so its `status` is null.
+ */
+function mediaOf(m: Message): MessageMediaResponse | null {
+  if (!m.media) return null;
+  const caption = m.media.caption ?? null;
+  if (m.direction === 'outbound') {
+    return { type: m.media.type, url: m.media.url ?? null, mimeType: null, fileName: m.media.filename ?? null, size: null, sha256: null, caption, status: null, reason: null };
+  }
+  const file = m.mediaFile;
+  if (file === undefined) {
+    // A load that did not join media_file (every API read does): its state is unknown here, not settled.
+    return { type: m.media.type, mimeType: m.media.mimeType ?? null, fileName: null, size: null, sha256: null, caption, status: 'pending', reason: null };
+  }
+  if (file === null) {
+    const fileName = m.media.filename === undefined ? null : sanitizeFileName(m.media.filename, m.media.type);
+    return { type: m.media.type, mimeType: m.media.mimeType ?? null, fileName, size: null, sha256: null, caption, status: 'expired', reason: MEDIA_NEVER_DOWNLOADED };
+  }
+  return {
+    type: m.media.type,
+    mimeType: file.mimeType ?? m.media.mimeType ?? null,
+    fileName: file.fileName,
+    size: file.size === null ? null : Number(file.size),
+    sha256: file.sha256,
+    caption,
+    status: file.status,
+    reason: file.reason,
+  };
 }

@@ -8,6 +8,7 @@ import { ConsentKeywordsService } from '../consent/consent-keywords.service';
 import { MarketingPreferencesService } from '../consent/marketing-preferences.service';
 import type { AccountNoticeEvent, UserPreferenceEvent } from '../providers/adapters/channel-adapter';
 import { InboundMessageService } from '../conversations/inbound-message.service';
+import { isInboundMediaKind, MediaIntakeService, type MediaIntakeRow } from '../media/media-intake.service';
 import { MessageStatusService, type ParkedKey } from '../conversations/message-status.service';
 import { SendMessageService } from '../conversations/sending/send-message.service';
 import type { InboundMessageEvent, MessageEditEvent, MessageRevokeEvent, StatusUpdateEvent, TemplateStatusEvent, WebhookEvent as VendorEvent } from '../providers/adapters/channel-adapter';
@@ -75,6 +76,8 @@ interface Acknowledgement {
 interface Filed {
   acknowledgements: Acknowledgement[];
   parked: ParkedKey[];
+  /** Messages whose files the media workers download. */
+  media: string[];
 }
 
 /**
@@ -102,6 +105,7 @@ export class WebhookProcessorService {
     private readonly simulatedConsent: SimulatedConsentPolicy,
     private readonly marketingPreferences: MarketingPreferencesService,
     private readonly accountNotices: AccountNotices,
+    private readonly mediaIntake: MediaIntakeService,
   ) {}
 
   async processBatch(claim: BatchClaim): Promise<BatchOutcome> {
@@ -144,7 +148,7 @@ export class WebhookProcessorService {
       [outcome, filed] = await this.dataSource.transaction(async (manager) => {
         const events = await this.claim(manager, claim.ids);
         claimedIds = events.map((e) => e.row.id);
-        if (events.length === 0) return [{ claimed: 0, processed: 0, failed: 0, databaseFailed: false }, { acknowledgements: [], parked: [] }] as const;
+        if (events.length === 0) return [{ claimed: 0, processed: 0, failed: 0, databaseFailed: false }, { acknowledgements: [], parked: [], media: [] }] as const;
         for (const event of events) await this.parse(event);
         const items = this.itemsOf(events.filter((e) => e.error === null));
         const done = mode === 'together' ? await this.fileTogether(manager, items, claimedIds) : await this.fileOneByOne(manager, items);
@@ -214,7 +218,7 @@ export class WebhookProcessorService {
 
   /** Each item under its own savepoint: a refused one is rolled back alone and listed on its event; the rest are filed. */
   private async fileOneByOne(manager: EntityManager, items: Item[]): Promise<Filed> {
-    const filed: Filed = { acknowledgements: [], parked: [] };
+    const filed: Filed = { acknowledgements: [], parked: [], media: [] };
     for (const item of items) {
       await manager.query('SAVEPOINT webhook_item');
       try {
@@ -222,6 +226,7 @@ export class WebhookProcessorService {
         await manager.query('RELEASE SAVEPOINT webhook_item');
         filed.acknowledgements.push(...one.acknowledgements);
         filed.parked.push(...one.parked);
+        filed.media.push(...one.media);
       } catch (e) {
         if (isTransientDatabaseError(e)) throw e;
         await manager.query('ROLLBACK TO SAVEPOINT webhook_item');
@@ -235,7 +240,7 @@ export class WebhookProcessorService {
 
   /** Inbound messages, statuses, template statuses and keywords of `items`, a few statements for all of them. */
   private async fileItems(manager: EntityManager, items: Item[]): Promise<Filed> {
-    if (items.length === 0) return { acknowledgements: [], parked: [] };
+    if (items.length === 0) return { acknowledgements: [], parked: [], media: [] };
     const inbound = items.filter((i): i is Item<InboundMessageEvent> => i.item.kind === 'inbound');
     const statuses = items.filter((i): i is Item<StatusUpdateEvent> => i.item.kind === 'status');
     const templateStatuses = items.filter((i): i is Item<TemplateStatusEvent> => i.item.kind === 'template-status');
@@ -245,6 +250,7 @@ export class WebhookProcessorService {
       inbound.map((i) => ({ provider: provider(i).provider, event: i.item })),
       this.clock.now(),
     );
+    const media = await this.fileMedia(manager, inbound, stored);
     const applied = await this.statuses.applyStatuses(
       manager,
       statuses.map((i) => ({ providerId: i.event.row.provider_id, update: i.item })),
@@ -270,7 +276,19 @@ export class WebhookProcessorService {
       );
       if (keyword.acknowledgement) acknowledgements.push({ tenantId: source.tenantId, conversationId: filed.conversationId, text: keyword.acknowledgement });
     }
-    return { acknowledgements, parked: applied.parked };
+    return { acknowledgements, parked: applied.parked, media };
+  }
+
+  /** The `media_file` rows of the new media messages, one statement; batches without media pay nothing. */
+  private async fileMedia(manager: EntityManager, inbound: Item<InboundMessageEvent>[], stored: Awaited<ReturnType<InboundMessageService['storeAll']>>): Promise<string[]> {
+    const rows: MediaIntakeRow[] = [];
+    for (const [n, filed] of stored.entries()) {
+      const { content, timestamp } = inbound[n].item;
+      if (!filed?.isNew || !isInboundMediaKind(content.type) || !('media' in content)) continue;
+      rows.push({ messageId: filed.messageId, provider: provider(inbound[n]), kind: content.type, fileName: content.filename, sentAt: timestamp });
+    }
+    if (rows.length === 0) return [];
+    return this.mediaIntake.record(manager, rows, this.clock.now());
   }
 
   /**
@@ -346,8 +364,10 @@ export class WebhookProcessorService {
     return unreadable.length;
   }
 
-  /** Only once the transaction has committed: keyword acknowledgements (sends of their own), parked statuses' second look. */
+  /** Only once the transaction has committed: media downloads, keyword acknowledgements (sends of their own), parked statuses' second look. */
   private async afterCommit(filed: Filed): Promise<void> {
+    // First: a vendor's download URL may expire within minutes. Never throws; only batches with media reach Redis.
+    if (filed.media.length > 0) await this.mediaIntake.enqueue(filed.media);
     for (const ack of filed.acknowledgements) {
       await this.sender.sendAcknowledgement(ack.tenantId, ack.conversationId, ack.text).catch((e: unknown) => {
         this.logger.error({ conversationId: ack.conversationId, err: e }, 'keyword acknowledgement failed');

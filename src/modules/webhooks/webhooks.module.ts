@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BudgetsModule } from '../budgets/budgets.module';
 import { ConsentModule } from '../consent/consent.module';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { MediaModule } from '../media/media.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { WebhookEvent } from './webhook-event.entity';
@@ -23,6 +24,7 @@ import { WebhooksController } from './webhooks.controller';
     ConsentModule,
     TemplatesModule,
     BudgetsModule,
+    MediaModule,
   ],
   controllers: [WebhooksController, WebhookEventsController],
   providers: [WebhookIngestService, WebhookEventWriter, WebhookProcessorService, WebhookEventsService, SimulatedConsentPolicy, AccountNotices],

@@ -20,6 +20,9 @@ const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 /** What to do when a vendor call may have delivered a message without saying so (a timeout). */
 export const DUPLICATE_POLICIES = ['retry', 'fail'] as const;
 export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+const SERVE_UNSCANNED_DESCRIPTION =
+  'Whether agents may download media no virus scanner checked (status `unscanned`: no CLAMD_HOST configured). ' +
+  'Until set, the environment decides: off in production, on in development';
 const DUPLICATE_POLICY_DESCRIPTION =
   'When a vendor call times out (it may have delivered the message): `retry` sends again on the same provider ' +
   '(never another one), so the customer may get it twice; `fail` fails the message with errorCode `vendorTimeout` instead';
@@ -65,6 +68,8 @@ export class SettingsResponse {
   timezone!: string;
   @ApiProperty({ enum: DUPLICATE_POLICIES, description: DUPLICATE_POLICY_DESCRIPTION })
   duplicatePolicy!: DuplicatePolicy;
+  @ApiProperty({ description: `${SERVE_UNSCANNED_DESCRIPTION}. The effective value` })
+  serveUnscannedMedia!: boolean;
 }
 
 export class UpdateSettingsDto {
@@ -125,4 +130,9 @@ export class UpdateSettingsDto {
   @OptionalNotNull()
   @IsIn(DUPLICATE_POLICIES)
   duplicatePolicy?: DuplicatePolicy;
+
+  @ApiPropertyOptional({ type: Boolean, nullable: true, description: `${SERVE_UNSCANNED_DESCRIPTION}; null goes back to that default` })
+  @OptionalNullable()
+  @IsBoolean()
+  serveUnscannedMedia?: boolean | null;
 }

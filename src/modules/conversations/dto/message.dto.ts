@@ -11,6 +11,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { OptionalNotNull } from '../../../common/validation/optional';
+import { MEDIA_STATUSES, type MediaStatus } from '../../media/media-file.entity';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
 import { MESSAGE_TYPES, PRIORITIES, type Priority } from '../message.entity';
 import { InteractiveDto, LocationDto, ReactionDto } from './rich-content.dto';
@@ -74,6 +75,12 @@ export class MediaDto {
   @IsString()
   @Length(1, 1024)
   caption?: string;
+
+  @ApiPropertyOptional({ example: 'contract.pdf', description: 'The name the customer sees (documents; vendors that take one)' })
+  @OptionalNotNull()
+  @IsString()
+  @Length(1, 240)
+  fileName?: string;
 }
 
 export class SendMessageDto {
@@ -144,6 +151,31 @@ export class SendMessageDto {
   priority?: Priority;
 }
 
+export class MessageMediaResponse {
+  @ApiProperty({ example: 'image', description: 'image, video, audio, document (and sticker inbound)' }) type!: string;
+  @ApiPropertyOptional({ type: String, description: 'Outbound only: the URL the file was sent from (Parley stores no copy)' })
+  url?: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The type sniffed from the stored bytes (before that, the vendor's label)", example: 'image/jpeg' })
+  mimeType!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Sanitized file name, as served by GET /messages/:id/media', example: 'receipt.jpg' })
+  fileName!: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Bytes stored; null until stored' }) size!: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Hex SHA-256 of the stored bytes; null until stored' }) sha256!: string | null;
+  @ApiProperty({ type: String, nullable: true }) caption!: string | null;
+  @ApiProperty({
+    type: String,
+    enum: MEDIA_STATUSES,
+    nullable: true,
+    description:
+      'Inbound: pending (downloading), available (stored and clean), pending_scan (waiting for the virus scanner), unscanned (no scanner ' +
+      'configured; served only when the tenant setting serveUnscannedMedia is on), quarantined (a signature found, never served), ' +
+      'expired (the vendor no longer has it), failed (refused or broken). Null for outbound media, sent by URL and not stored.',
+  })
+  status!: MediaStatus | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it is not available: the signature found, the vendor\'s answer, the check that failed' })
+  reason!: string | null;
+}
+
 export class MessageResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) conversationId!: string;
@@ -157,7 +189,8 @@ export class MessageResponse {
   @ApiProperty({ enum: PRIORITIES }) priority!: string;
   @ApiProperty({ type: String, nullable: true, description: 'Body, caption, or the rendered template' }) text!: string | null;
   @ApiProperty({ type: Object, nullable: true }) template!: object | null;
-  @ApiProperty({ type: Object, nullable: true }) media!: object | null;
+  @ApiProperty({ type: MessageMediaResponse, nullable: true, description: 'Media messages only; the file itself: GET /messages/:id/media' })
+  media!: MessageMediaResponse | null;
   @ApiProperty({ type: Object, nullable: true, description: 'Inbound location, button reply, or the unsupported type' })
   payload!: object | null;
   @ApiProperty({

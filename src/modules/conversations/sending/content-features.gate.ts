@@ -14,7 +14,7 @@ export function featuresOf(content: SendContent): OutboundFeature[] {
 }
 
 /**
- * Rich sends (interactive, location, reaction, reply): right after `noActiveProvider`, narrows the candidates
+ * Rich sends (interactive, location, reaction, reply) and media: right after `noActiveProvider`, narrows the candidates
  * to providers whose adapter can send the content, else 422 `unsupportedByProvider` (rich content is WhatsApp
  * only). A reaction or reply names a vendor message id that means something on its own provider only, so
  * such a send is narrowed to the referenced message's provider first. Plain sends pass untouched.
@@ -26,6 +26,7 @@ export class ContentFeaturesGate implements SendGate {
   constructor(private readonly adapters: AdapterRegistry) {}
 
   check(context: SendContext, facts: SendFacts): void {
+    this.checkMedia(context);
     const needed = featuresOf(context.content);
     if (needed.length === 0) return;
     if (context.channel !== 'whatsapp') throw unsupported(needed, context.channel);
@@ -42,6 +43,23 @@ export class ContentFeaturesGate implements SendGate {
       return supported !== undefined && needed.every((feature) => supported.has(feature));
     });
     if (candidates.length === 0) throw unsupported(needed, context.channel);
+    context.candidates = candidates;
+  }
+
+  /** Media: narrows to providers whose vendor sends this kind on their channel (e.g. not Vonage SMS). */
+  private checkMedia(context: SendContext): void {
+    if (context.content.type !== 'media') return;
+    const mediaType = context.content.media.type;
+    const candidates = context.candidates.filter((p) => {
+      const kinds = this.adapters.find(p.vendor)?.outboundMediaKinds?.(p.kind);
+      return kinds === undefined || (kinds as ReadonlySet<string>).has(mediaType);
+    });
+    if (candidates.length === 0) {
+      throw new DomainError(ErrorCode.UnsupportedByProvider, `No active ${context.channel} provider can send ${mediaType} media.`, {
+        features: ['media'],
+        mediaType,
+      });
+    }
     context.candidates = candidates;
   }
 }

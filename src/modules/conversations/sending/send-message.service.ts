@@ -160,7 +160,10 @@ function contentOf(dto: SendMessageDto): SendContent {
       ...reply,
     };
   }
-  if (dto.media) return { type: 'media', media: { type: dto.media.type, url: dto.media.url, caption: dto.media.caption }, ...reply };
+  if (dto.media) {
+    const { type, url, caption, fileName } = dto.media;
+    return { type: 'media', media: { type, url, caption, ...(fileName !== undefined && { filename: fileName }) }, ...reply };
+  }
   if (dto.reaction) {
     // WhatsApp never quotes a reaction: it already points at its message.
     if (dto.replyToMessageId !== undefined) throw new ValidationFailedError({ replyToMessageId: 'a reaction cannot quote a message' });

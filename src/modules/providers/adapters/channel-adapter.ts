@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../../../common/errors/error-code';
 import type { Channel, ProviderKind } from '../provider-kind';
 import type { JsonObject } from './json-reader';
@@ -140,6 +141,25 @@ export interface MediaRef {
   mimeType?: string;
   sha256?: string;
 }
+
+/**
+ * A customer's file as the vendor serves it. The caller reads `body` once (streaming it to storage) and
+ * destroys it on any failure; the adapter never buffers the file.
+ */
+export interface MediaDownload {
+  body: Readable;
+  /** The vendor's label for the bytes (response Content-Type, or the type its metadata names). */
+  contentType?: string;
+  /** Content-Length, when the vendor sent one: a file announced larger than MEDIA_MAX_BYTES is not read. */
+  contentLength?: number;
+  /** A checksum the vendor's metadata gives (hex or base64), beside any in the webhook. */
+  sha256?: string;
+  /** A file name the vendor gives (Content-Disposition or metadata), when the webhook had none. */
+  fileName?: string;
+}
+
+/** Sentinel vendorCode for a media reference Parley will not fetch (a URL outside the vendor's own hosts). */
+export const MEDIA_REF_REFUSED = 'parley.mediaRefRefused';
 
 export const INBOUND_TYPES = [
   'text',
@@ -438,6 +458,11 @@ export interface ChannelAdapter {
    * `unsupportedByProvider` without a vendor call.
    */
   outboundFeatures(kind: ProviderKind): ReadonlySet<OutboundFeature>;
+  /**
+   * The media kinds this vendor can send on this kind; absent: all of them. Callers refuse other media
+   * sends with `unsupportedByProvider` before queueing.
+   */
+  outboundMediaKinds?(kind: ProviderKind): ReadonlySet<MediaKind>;
 
   /** Sends one message; throws VendorError on any failure. */
   send(p: ProviderContext, message: OutboundMessage): Promise<SendResult>;
@@ -451,6 +476,20 @@ export interface ChannelAdapter {
   webhookDedupKey?(request: RawWebhookRequest): string | null;
   webhookAcknowledgement?(request: RawWebhookRequest): WebhookAcknowledgement;
   classifyError(error: VendorError): ErrorClassification;
+
+  /**
+   * How long after a customer's message its media can still be fetched from the vendor: retries stop and the
+   * media is `expired` once it has passed. Only for vendors that receive media (with `downloadMedia`).
+   */
+  mediaDownloadWindowMs?(kind: ProviderKind): number;
+  /**
+   * Fetches a customer's file (Meta: id → URL → bytes with the bearer token; Twilio: MediaUrl with Basic auth,
+   * redirect followed without the credentials; …). Credentials are only ever sent to the vendor's own hosts
+   * (or the provider's apiBaseUrl): any other URL is refused with a VendorError whose vendorCode is
+   * MEDIA_REF_REFUSED, before any connection. Throws VendorError (with `httpStatus`: 404/410 mean the vendor
+   * no longer has it) on any other failure.
+   */
+  downloadMedia?(p: ProviderContext, media: MediaRef): Promise<MediaDownload>;
 
   listTemplates?(p: ProviderContext): Promise<VendorTemplate[]>;
   createTemplate?(p: ProviderContext, template: NewTemplate): Promise<{ vendorTemplateId?: string; status: string }>;

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { VendorError } from '../adapters/vendor-error';
@@ -19,6 +20,32 @@ export interface VendorRequest {
   /** Connect and total timeout, default 10 s. */
   timeoutMs?: number;
 }
+
+/** Waiting between two chunks of a streamed body: a vendor that stops sending mid-file is a failure, a slow one is not. */
+export const STREAM_IDLE_TIMEOUT_MS = 30_000;
+/** Redirects a streamed GET follows (Twilio sends MediaUrl to its CDN); more than this is a loop. */
+export const MAX_REDIRECTS = 3;
+/** The part of a non-2xx streamed answer kept for the error: a reason, never a file. */
+export const ERROR_BODY_MAX_BYTES = 4096;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export interface VendorStreamRequest {
+  url: string;
+  /** Sent to every hop on the first URL's origin; `authorization` is dropped once a redirect leaves it. */
+  headers?: Record<string, string>;
+  /** Connect-and-headers timeout of each hop, default 10 s. */
+  timeoutMs?: number;
+  /** Longest pause between two chunks of the body, default 30 s. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * A streamed answer. 2xx: `body` is the vendor's bytes, not yet read (the caller reads it once, or destroys
+ * it). Anything else: the first ERROR_BODY_MAX_BYTES of the body as `text`, the connection already released.
+ */
+export type VendorStreamResponse =
+  | { ok: true; status: number; headers: Record<string, string>; url: string; body: Readable }
+  | { ok: false; status: number; headers: Record<string, string>; url: string; text: string };
 
 export interface VendorResponse {
   status: number;
@@ -77,25 +104,86 @@ export class VendorHttpClient {
       this.logger.debug({ vendorCall: where, status: response.statusCode, ms: Date.now() - started }, 'vendor call');
       return { status: response.statusCode, headers: flattenHeaders(response.headers), text, json: parseJson(text) };
     } catch (e) {
-      const refusal = [e, (e as { cause?: unknown } | null)?.cause].find((x) => x instanceof VendorAddressRefused);
-      if (refusal) {
-        this.logger.warn({ vendorCall: where }, 'vendor call refused: not a public https address');
-        // Neither a transport failure nor an HTTP status: a permanent refusal (vendorRejected), never retried elsewhere.
-        throw new VendorError({ message: refusal.message });
-      }
-      const transport = transportFailure(e);
-      const reason = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
-      this.logger.warn({ vendorCall: where, ms: Date.now() - started, transport }, 'vendor call got no answer');
-      throw new VendorError({
-        transport,
-        message:
-          transport === 'timeout'
-            ? `No answer from ${target.host} within ${timeoutMs} ms`
-            : transport === 'unreachable'
-              ? `Could not connect to ${target.host}: ${reason}`
-              : `The connection to ${target.host} failed: ${reason}`,
-      });
+      throw this.noAnswer(e, where, target, timeoutMs, started);
     }
+  }
+
+  /**
+   * A GET whose body is handed over as a stream, never buffered (customers' files). Follows up to
+   * MAX_REDIRECTS redirects itself so that every hop passes the address policy and credentials never leave
+   * the origin they were meant for. Throws like `request` when no answer comes.
+   */
+  async stream(req: VendorStreamRequest): Promise<VendorStreamResponse> {
+    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const origin = new URL(req.url).origin;
+    let headers: Record<string, string> = { ...req.headers };
+    let target = new URL(req.url);
+    for (let hop = 0; ; hop++) {
+      const where = `GET ${target.host}${target.pathname}`;
+      const started = Date.now();
+      let response: Awaited<ReturnType<typeof request>>;
+      // Only the wait for headers is bounded as a whole; the body may take as long as it keeps flowing.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new undiciErrors.HeadersTimeoutError()), timeoutMs);
+      try {
+        this.addresses.assertCallable(target);
+        response = await request(target, {
+          method: 'GET',
+          headers,
+          dispatcher: this.dispatcher,
+          signal: abort.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: req.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS,
+        });
+      } catch (e) {
+        throw this.noAnswer(e, where, target, timeoutMs, started);
+      } finally {
+        clearTimeout(timer);
+      }
+      const status = response.statusCode;
+      const flat = flattenHeaders(response.headers);
+      this.logger.debug({ vendorCall: where, status, ms: Date.now() - started }, 'vendor stream');
+      const location = flat.location;
+      if (REDIRECTS.has(status) && location) {
+        await response.body.dump();
+        if (hop >= MAX_REDIRECTS) {
+          throw new VendorError({ httpStatus: status, message: `${target.host} redirected more than ${MAX_REDIRECTS} times` });
+        }
+        target = new URL(location, target);
+        if (target.origin !== origin) {
+          // The vendor's CDN gets a signed URL, not the account's credentials.
+          headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+        }
+        continue;
+      }
+      if (status >= 200 && status < 300) {
+        return { ok: true, status, headers: flat, url: target.toString(), body: response.body };
+      }
+      const text = await readCapped(response.body, ERROR_BODY_MAX_BYTES);
+      return { ok: false, status, headers: flat, url: target.toString(), text };
+    }
+  }
+
+  /** The VendorError for a call that got no HTTP answer (or that the address policy refused). */
+  private noAnswer(e: unknown, where: string, target: URL, timeoutMs: number, started: number): VendorError {
+    const refusal = [e, (e as { cause?: unknown } | null)?.cause].find((x) => x instanceof VendorAddressRefused);
+    if (refusal) {
+      this.logger.warn({ vendorCall: where }, 'vendor call refused: not a public https address');
+      // Neither a transport failure nor an HTTP status: a permanent refusal (vendorRejected), never retried elsewhere.
+      return new VendorError({ message: refusal.message });
+    }
+    const transport = transportFailure(e);
+    const reason = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
+    this.logger.warn({ vendorCall: where, ms: Date.now() - started, transport }, 'vendor call got no answer');
+    return new VendorError({
+      transport,
+      message:
+        transport === 'timeout'
+          ? `No answer from ${target.host} within ${timeoutMs} ms`
+          : transport === 'unreachable'
+            ? `Could not connect to ${target.host}: ${reason}`
+            : `The connection to ${target.host} failed: ${reason}`,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -122,6 +210,25 @@ function transportFailure(e: unknown): 'timeout' | 'network' | 'unreachable' {
     e instanceof undiciErrors.HeadersTimeoutError ||
     e instanceof undiciErrors.BodyTimeoutError;
   return timedOut ? 'timeout' : 'network';
+}
+
+/** At most `max` bytes of a body, as text; the rest is discarded and the stream closed. */
+async function readCapped(body: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      chunks.push(buffer.subarray(0, max - size));
+      size += Math.min(buffer.length, max - size);
+      if (size >= max) break;
+    }
+  } catch {
+    // A reason cut short is still a reason; the status says what matters.
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

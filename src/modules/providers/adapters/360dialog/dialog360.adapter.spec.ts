@@ -1,14 +1,21 @@
+import type { Readable } from 'node:stream';
 import { FakeVendor } from '../../../../../test/support/fake-vendor';
 import { fixture, fixtureJson } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
-import type { OutboundContent, ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { MEDIA_REF_REFUSED, type OutboundContent, type ProviderContext, type RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { Dialog360Adapter } from './dialog360.adapter';
 
 const API_KEY = 'd360-channel-key';
 const SECRET = 'shared-header-secret';
+
+const readAll = async (body: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
 
 describe('Dialog360Adapter', () => {
   let d360: FakeVendor;
@@ -311,6 +318,49 @@ describe('Dialog360Adapter', () => {
       expect(req.path).toBe('/v1/configs/templates');
       expect(req.headers['d360-api-key']).toBe(API_KEY);
       expect(req.json()).toEqual({ name: 'spring_sale_2', language: 'en_US', category: 'MARKETING', parameter_format: 'POSITIONAL', components });
+    });
+  });
+
+  describe('media downloads', () => {
+    it("asks 360dialog for the media's URL and fetches Meta's path and query from 360dialog's host, with the API key", async () => {
+      d360.on('GET', '/1234567890', {
+        json: { url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1234567890&ext=1&hash=abc', mime_type: 'application/pdf', sha256: 'ab'.repeat(32), file_size: 4 },
+      });
+      d360.on('GET', '/whatsapp_business/attachments/', { body: Buffer.from('%PDF') });
+
+      const download = await adapter.downloadMedia(context(), { id: '1234567890' });
+
+      expect((await readAll(download.body)).toString()).toBe('%PDF');
+      expect(download).toMatchObject({ contentType: 'application/pdf', contentLength: 4, sha256: 'ab'.repeat(32) });
+      expect(d360.requests.map((r) => [r.path, r.headers['d360-api-key'], r.headers.authorization])).toEqual([
+        ['/1234567890', API_KEY, undefined],
+        ['/whatsapp_business/attachments/?mid=1234567890&ext=1&hash=abc', API_KEY, undefined],
+      ]);
+      expect(adapter.mediaDownloadWindowMs()).toBe(30 * 24 * 60 * 60 * 1000);
+    });
+
+    it('refuses a URL that is neither on Meta\'s CDN nor on 360dialog', async () => {
+      d360.on('GET', '/55', { json: { url: 'https://attacker.example/whatsapp_business/attachments/?mid=55' } });
+
+      const error = await adapter.downloadMedia(context(), { id: '55' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info.vendorCode).toBe(MEDIA_REF_REFUSED);
+      expect(d360.requests).toHaveLength(1);
+    });
+
+    it('answers a 404 with the status', async () => {
+      d360.on('GET', '/66', { json: { url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=66' } });
+      d360.on('GET', '/whatsapp_business/attachments/', { status: 404, json: { error: { message: 'Media not found' } } });
+
+      const error = await adapter.downloadMedia(context(), { id: '66' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 404, vendorMessage: 'Media not found' });
     });
   });
 });

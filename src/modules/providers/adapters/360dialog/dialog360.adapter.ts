@@ -6,6 +6,8 @@ import type {
   ChannelAdapter,
   CredentialSpec,
   ErrorClassification,
+  MediaDownload,
+  MediaRef,
   NewTemplate,
   OutboundFeature,
   OutboundMessage,
@@ -16,6 +18,7 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { asJsonObject, asJsonObjects } from '../json-reader';
+import { allowedMediaUrl } from '../media-download';
 import type { VendorError } from '../vendor-error';
 import {
   buildSendPayload,
@@ -28,6 +31,7 @@ import {
   templateFrom,
   vendorErrorFrom,
 } from '../meta/cloud-api.format';
+import { CLOUD_API_MEDIA_WINDOW_MS, downloadCloudApiMedia, META_MEDIA_HOSTS } from '../meta/cloud-api-media';
 import { parseWebhookBody } from '../meta/cloud-api-webhook';
 
 export const DIALOG360_ORIGIN = 'https://waba-v2.360dialog.io';
@@ -105,6 +109,28 @@ export class Dialog360Adapter implements ChannelAdapter {
     return classifyCloudApiError(error);
   }
 
+  /** The files are Meta's, kept as long as Meta keeps them. */
+  mediaDownloadWindowMs(): number {
+    return CLOUD_API_MEDIA_WINDOW_MS;
+  }
+
+  /**
+   * `GET /{media-id}` → Meta's URL; 360dialog does not let its clients fetch Meta's CDN directly but proxies
+   * it: the URL's path and query are asked of its own host, with the API key.
+   */
+  downloadMedia(p: ProviderContext, media: MediaRef): Promise<MediaDownload> {
+    return downloadCloudApiMedia(
+      this.http,
+      {
+        vendor: this.vendor,
+        metadataUrl: (id) => vendorUrl(p.credentials, DIALOG360_ORIGIN, `/${encodeURIComponent(id)}`),
+        headers: auth(p),
+        downloadUrl: (url) => proxiedMediaUrl(p, url),
+      },
+      media,
+    );
+  }
+
   /** `GET /v1/configs/templates?limit&offset` → `{count, total, waba_templates: [...]}` (Meta's entries). */
   async listTemplates(p: ProviderContext): Promise<VendorTemplate[]> {
     const templates: VendorTemplate[] = [];
@@ -142,6 +168,19 @@ export class Dialog360Adapter implements ChannelAdapter {
     if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
     return createdTemplateFrom(response.json);
   }
+}
+
+const DIALOG360_HOST = new URL(DIALOG360_ORIGIN).hostname;
+
+/**
+ * Meta's media URL moved onto 360dialog's host (or the provider's apiBaseUrl), where the API key is valid.
+ * Only a URL on Meta's CDN or the host itself is taken: anything else is not a media URL of this channel.
+ */
+function proxiedMediaUrl(p: ProviderContext, url: string): URL {
+  const named = allowedMediaUrl({ ...p, credentials: {} }, Dialog360Adapter.vendor, url, [...META_MEDIA_HOSTS, DIALOG360_HOST], {
+    alsoOrigin: p.credentials.apiBaseUrl,
+  });
+  return new URL(vendorUrl(p.credentials, DIALOG360_ORIGIN, `${named.pathname}${named.search}`));
 }
 
 function auth(p: ProviderContext): Record<string, string> {

@@ -3,7 +3,7 @@ import { fixture } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
-import type { OutboundMessage, ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { MEDIA_REF_REFUSED, type OutboundMessage, type ProviderContext, type RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { CmComAdapter } from './cm-com.adapter';
 
@@ -538,6 +538,42 @@ describe('CmComAdapter', () => {
     it('leaves inbound messages and unreadable bodies to the body hash', () => {
       expect(key({ from: { number: '+31612345678' }, message: { text: 'Hi' } })).toBeNull();
       expect(key('{not json')).toBeNull();
+    });
+  });
+
+  describe('media downloads', () => {
+    it('streams the webhook\'s media URL with the vendor\'s credentials', async () => {
+      cm.on('GET', '/fileproxy/files/db1c9ba779aa4f6da061c4d8e3601cf3', { body: Buffer.from('%PDF-1.7'), headers: { 'content-type': 'application/pdf', 'content-length': '8' } });
+
+      const download = await adapter.downloadMedia(context('whatsapp-bsp'), { url: `${cm.url}/fileproxy/files/db1c9ba779aa4f6da061c4d8e3601cf3` });
+
+      const chunks: Buffer[] = [];
+      for await (const chunk of download.body) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('%PDF-1.7');
+      expect(download).toMatchObject({ contentType: 'application/pdf', contentLength: 8 });
+      expect(cm.requests[0].headers['x-cm-producttoken']).toEqual(context('whatsapp-bsp').credentials.productToken);
+      expect(adapter.mediaDownloadWindowMs()).toBe(7 * 24 * 60 * 60 * 1000);
+    });
+
+    it('answers a file the vendor no longer has with the status', async () => {
+      cm.on('GET', '/fileproxy/files/db1c9ba779aa4f6da061c4d8e3601cf3', { status: 410, text: 'Gone' });
+
+      const error = await adapter.downloadMedia(context('whatsapp-bsp'), { url: `${cm.url}/fileproxy/files/db1c9ba779aa4f6da061c4d8e3601cf3` }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 410, vendorMessage: 'Gone' });
+    });
+
+    it('refuses a URL off the vendor\'s hosts before connecting', async () => {
+      const error = await adapter.downloadMedia(context('whatsapp-bsp'), { url: 'https://messaging.cm.com.attacker.example/fileproxy/files/x' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info.vendorCode).toBe(MEDIA_REF_REFUSED);
+      expect(cm.requests).toHaveLength(0);
     });
   });
 });

@@ -8,6 +8,8 @@ import type {
   CredentialSpec,
   DeliveryStatus,
   ErrorClassification,
+  MediaDownload,
+  MediaRef,
   InboundContent,
   InboundMessageEvent,
   OutboundFeature,
@@ -21,6 +23,7 @@ import type {
 } from '../channel-adapter';
 import { asArray, asJsonObject, asJsonObjects, asNumeric, asStringOrNumber, lookup, parseJsonObject, type JsonObject } from '../json-reader';
 import { inboundText } from '../inbound-text';
+import { allowedMediaUrl, days, mediaUrlOf, streamMedia } from '../media-download';
 import { mediaKindOf, mimeTypeOf, urlPathname, type MimeTypeOptions } from '../media-types';
 import { interactiveObject } from '../meta/cloud-api.format';
 import { contactCards, interactiveReply, orderContent } from '../meta/whatsapp-objects';
@@ -32,6 +35,9 @@ import { sha256Hex } from '../webhook-crypto';
 export const CM_SECRET_HEADER = 'x-parley-webhook-secret';
 export const CM_SECRET_QUERY_PARAMETER = 'secret';
 const DEFAULT_ORIGIN = 'https://gw.messaging.cm.com';
+/** CM's file servers (`cdn-1.messaging.cm.com`, `cdn-2…`, …): any host under messaging.cm.com. */
+const CM_MEDIA_HOSTS = ['.messaging.cm.com'];
+const CM_MEDIA_WINDOW_MS = days(7);
 /** Our own vendorCode for a send that cannot be built; no request reaches CM.com. */
 export const CM_TEMPLATE_WITHOUT_TEXT = 'parley.templateWithoutText';
 /** CM's SDKs allow up to 8 parts; without these fields the gateway sends a single SMS part. */
@@ -147,6 +153,20 @@ export class CmComAdapter implements ChannelAdapter {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * CM documents no lifetime for received files (it lets clients delete them); the window only bounds
+   * retries, and a file CM no longer has answers 404 and is marked expired at once.
+   */
+  mediaDownloadWindowMs(): number {
+    return CM_MEDIA_WINDOW_MS;
+  }
+
+  /** The webhook's `mediaUri`, on one of CM's file servers (`https://cdn-2.messaging.cm.com/fileproxy/files/…`). */
+  async downloadMedia(p: ProviderContext, media: MediaRef): Promise<MediaDownload> {
+    const url = allowedMediaUrl(p, this.vendor, mediaUrlOf(this.vendor, media), CM_MEDIA_HOSTS);
+    return await streamMedia(this.http, this.vendor, url, { 'X-CM-ProductToken': p.credentials.productToken });
   }
 
   classifyError(error: VendorError): ErrorClassification {

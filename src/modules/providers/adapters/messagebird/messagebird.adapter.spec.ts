@@ -6,7 +6,7 @@ import { providerContext } from '../../../../../test/support/provider-context';
 import { ManualClock } from '../../../../common/clock/clock';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
-import type { OutboundMessage, ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { MEDIA_REF_REFUSED, type OutboundMessage, type ProviderContext, type RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { MessageBirdAdapter } from './messagebird.adapter';
 
@@ -591,5 +591,41 @@ describe('MessageBirdAdapter', () => {
     });
     expect(classify({ message: 'x', httpStatus: 400, vendorCode: '132001' }).code).toBe(ErrorCode.TemplateNotFound);
     expect(classify({ message: 'x', transport: 'timeout' })).toEqual({ code: ErrorCode.VendorUnavailable, retryable: true });
+  });
+
+  describe('media downloads', () => {
+    it('streams the webhook\'s media URL with the vendor\'s credentials', async () => {
+      bird.on('GET', '/workspaces/ws-1/messages/m-1/media/f-1', { body: Buffer.from('%PDF-1.7'), headers: { 'content-type': 'application/pdf', 'content-length': '8' } });
+
+      const download = await adapter.downloadMedia(context(), { url: `${bird.url}/workspaces/ws-1/messages/m-1/media/f-1` });
+
+      const chunks: Buffer[] = [];
+      for await (const chunk of download.body) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('%PDF-1.7');
+      expect(download).toMatchObject({ contentType: 'application/pdf', contentLength: 8 });
+      expect(bird.requests[0].headers['authorization']).toEqual('AccessKey ak-secret');
+      expect(adapter.mediaDownloadWindowMs()).toBe(7 * 24 * 60 * 60 * 1000);
+    });
+
+    it('answers a file the vendor no longer has with the status', async () => {
+      bird.on('GET', '/workspaces/ws-1/messages/m-1/media/f-1', { status: 410, text: 'Gone' });
+
+      const error = await adapter.downloadMedia(context(), { url: `${bird.url}/workspaces/ws-1/messages/m-1/media/f-1` }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 410, vendorMessage: 'Gone' });
+    });
+
+    it('refuses a URL off the vendor\'s hosts before connecting', async () => {
+      const error = await adapter.downloadMedia(context(), { url: 'https://media.api.bird.com.attacker.example/x' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info.vendorCode).toBe(MEDIA_REF_REFUSED);
+      expect(bird.requests).toHaveLength(0);
+    });
   });
 });

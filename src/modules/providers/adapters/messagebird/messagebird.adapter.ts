@@ -10,6 +10,8 @@ import type {
   CredentialSpec,
   DeliveryStatus,
   ErrorClassification,
+  MediaDownload,
+  MediaRef,
   InboundContent,
   InboundContext,
   InboundMessageEvent,
@@ -27,6 +29,7 @@ import type {
 } from '../channel-adapter';
 import { asArray, asJsonObject, asJsonObjects, asNumeric, asStringOrNumber, lookup, parseJsonObject, type JsonObject } from '../json-reader';
 import { inboundText } from '../inbound-text';
+import { allowedMediaUrl, days, mediaUrlOf, streamMedia } from '../media-download';
 import { mediaKindOf, mimeTypeOf, type MimeTypeOptions } from '../media-types';
 import { whatsAppCodeMeaning } from '../meta/meta-error-codes';
 import { compact } from '../meta/whatsapp-objects';
@@ -36,6 +39,9 @@ import { isSha256HexOf } from '../webhook-crypto';
 
 export const BIRD_SIGNATURE_HEADER = 'messagebird-signature-jwt';
 const DEFAULT_ORIGIN = 'https://api.bird.com';
+/** Bird's media API; received files are served from it under the workspace. */
+const BIRD_MEDIA_HOSTS = ['media.api.bird.com', 'api.bird.com'];
+const BIRD_MEDIA_WINDOW_MS = days(7);
 const ISSUER = 'MessageBird';
 const LEEWAY_SECONDS = 1;
 /** Our own vendorCode for a send that cannot be built; no request reaches Bird. */
@@ -185,6 +191,20 @@ export class MessageBirdAdapter implements ChannelAdapter {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Bird documents no lifetime for received files; the window only bounds retries (a file Bird no longer
+   * has answers 404 and is marked expired at once).
+   */
+  mediaDownloadWindowMs(): number {
+    return BIRD_MEDIA_WINDOW_MS;
+  }
+
+  /** The webhook's `mediaUrl` (`https://media.api.bird.com/workspaces/…/media/…`), with the workspace access key. */
+  async downloadMedia(p: ProviderContext, media: MediaRef): Promise<MediaDownload> {
+    const url = allowedMediaUrl(p, this.vendor, mediaUrlOf(this.vendor, media), BIRD_MEDIA_HOSTS);
+    return await streamMedia(this.http, this.vendor, url, { authorization: `AccessKey ${p.credentials.accessKey}` });
   }
 
   classifyError(error: VendorError): ErrorClassification {

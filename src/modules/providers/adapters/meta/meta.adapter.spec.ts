@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import { FakeVendor } from '../../../../../test/support/fake-vendor';
 import { fixture, fixtureJson } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
-import type { OutboundContent, ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { MEDIA_REF_REFUSED, type OutboundContent, type ProviderContext, type RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { MetaAdapter } from './meta.adapter';
 
@@ -12,6 +13,12 @@ const APP_SECRET = 'meta-app-secret';
 const TOKEN = 'EAAG-test-token';
 const PHONE_NUMBER_ID = '106540352242922';
 const WABA_ID = '102290129340398';
+
+const readAll = async (body: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
 
 describe('MetaAdapter', () => {
   let meta: FakeVendor;
@@ -1036,6 +1043,83 @@ describe('MetaAdapter', () => {
       expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
       expect(req.headers['content-type']).toBe('application/json');
       expect(req.json()).toEqual({ name: 'greeting', language: 'en_US', category: 'UTILITY', parameter_format: 'NAMED', components });
+    });
+  });
+
+  describe('media downloads', () => {
+    const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+
+    it('resolves the media id to a URL, then streams it, both with the bearer token', async () => {
+      meta.on('GET', '/v21.0/1234567890', {
+        json: { url: `${meta.url}/whatsapp_business/attachments/?mid=1234567890&ext=1&hash=abc`, mime_type: 'image/jpeg', sha256: 'c2hh', file_size: JPEG.length, id: '1234567890', messaging_product: 'whatsapp' },
+      });
+      const source = new PassThrough();
+      source.write(JPEG.subarray(0, 4));
+      meta.on('GET', '/whatsapp_business/attachments/', { body: source, headers: { 'content-type': 'application/octet-stream' } });
+
+      const download = await adapter.downloadMedia(context(), { id: '1234567890', mimeType: 'image/jpeg' });
+
+      // Handed over while the CDN is still sending: the file is never buffered.
+      expect(source.writableEnded).toBe(false);
+      source.end(JPEG.subarray(4));
+      expect(await readAll(download.body)).toEqual(JPEG);
+      expect(download).toMatchObject({ contentType: 'image/jpeg', contentLength: JPEG.length, sha256: 'c2hh' });
+      expect(meta.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+        ['GET', '/v21.0/1234567890', `Bearer ${TOKEN}`],
+        ['GET', '/whatsapp_business/attachments/?mid=1234567890&ext=1&hash=abc', `Bearer ${TOKEN}`],
+      ]);
+      expect(adapter.mediaDownloadWindowMs()).toBe(30 * 24 * 60 * 60 * 1000);
+    });
+
+    it('answers a URL Meta no longer serves with a VendorError carrying the status', async () => {
+      meta.on('GET', '/v21.0/42', { json: { url: `${meta.url}/gone?mid=42`, mime_type: 'application/pdf' } });
+      meta.on('GET', '/gone', { status: 404, text: '<html><body>Not Found</body></html>' });
+
+      const error = await adapter.downloadMedia(context(), { id: '42' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect(error).toBeInstanceOf(VendorError);
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 404, message: 'meta answered HTTP 404 for the media: Not Found' });
+    });
+
+    it('passes on the error of the metadata step (an unknown media id)', async () => {
+      meta.on('GET', '/v21.0/404404', { status: 400, json: { error: { message: 'Unsupported get request.', code: 100 } } });
+
+      const error = await adapter.downloadMedia(context(), { id: '404404' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 400, vendorCode: '100' });
+      expect(meta.requests).toHaveLength(1);
+    });
+
+    it.each([
+      ['a foreign host', 'https://attacker.example/steal'],
+      ['another port of the fake', 'http://127.0.0.1:1/x'],
+    ])('refuses a URL on %s before connecting, so the token never leaves', async (_, url) => {
+      meta.on('GET', '/v21.0/77', { json: { url, mime_type: 'image/jpeg' } });
+
+      const error = await adapter.downloadMedia(context(), { id: '77' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info.vendorCode).toBe(MEDIA_REF_REFUSED);
+      expect(meta.requests.map((r) => r.path)).toEqual(['/v21.0/77']);
+    });
+
+    it("without apiBaseUrl takes only Meta's CDN, and refuses a webhook URL elsewhere without any request", async () => {
+      const live = context({ credentials: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, wabaId: WABA_ID } });
+      const error = await adapter.downloadMedia(live, { url: `${meta.url}/whatsapp_business/attachments/?mid=1` }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ vendorCode: MEDIA_REF_REFUSED, message: expect.stringContaining('not https') });
+      expect(meta.requests).toHaveLength(0);
     });
   });
 });

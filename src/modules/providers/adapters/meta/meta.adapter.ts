@@ -5,6 +5,8 @@ import type {
   ChannelAdapter,
   CredentialSpec,
   ErrorClassification,
+  MediaDownload,
+  MediaRef,
   NewTemplate,
   OutboundFeature,
   OutboundMessage,
@@ -15,6 +17,7 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { asJsonObject, asJsonObjects, asString } from '../json-reader';
+import { allowedMediaUrl } from '../media-download';
 import type { VendorError } from '../vendor-error';
 import { isHmacSha256Signature } from '../webhook-crypto';
 import {
@@ -31,6 +34,7 @@ import {
   vendorErrorFrom,
 } from './cloud-api.format';
 import { parseWebhookBody } from './cloud-api-webhook';
+import { CLOUD_API_MEDIA_WINDOW_MS, downloadCloudApiMedia, META_MEDIA_HOSTS } from './cloud-api-media';
 
 export const META_GRAPH_ORIGIN = 'https://graph.facebook.com';
 export const META_SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -98,6 +102,24 @@ export class MetaAdapter implements ChannelAdapter {
 
   classifyError(error: VendorError): ErrorClassification {
     return classifyCloudApiError(error);
+  }
+
+  mediaDownloadWindowMs(): number {
+    return CLOUD_API_MEDIA_WINDOW_MS;
+  }
+
+  /** `GET /{version}/{media-id}` → `{url, …}`, then the URL (Meta's CDN) with the same bearer token. */
+  downloadMedia(p: ProviderContext, media: MediaRef): Promise<MediaDownload> {
+    return downloadCloudApiMedia(
+      this.http,
+      {
+        vendor: this.vendor,
+        metadataUrl: (id) => graphUrl(p, `/${encodeURIComponent(id)}`),
+        headers: auth(p),
+        downloadUrl: (url) => allowedMediaUrl(p, this.vendor, url, META_MEDIA_HOSTS),
+      },
+      media,
+    );
   }
 
   async listTemplates(p: ProviderContext): Promise<VendorTemplate[]> {

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { FakeVendor, type RecordedRequest } from '../../../../../test/support/fake-vendor';
 import { fixture, fixtureJson } from '../../../../../test/support/fixtures';
 import { providerContext } from '../../../../../test/support/provider-context';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
-import type { ProviderContext, RawWebhookRequest } from '../channel-adapter';
+import { MEDIA_REF_REFUSED, type ProviderContext, type RawWebhookRequest } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { ContentSidCache } from './twilio-interactive';
 import { TwilioAdapter } from './twilio.adapter';
@@ -45,6 +46,12 @@ async function vendorFailure(call: Promise<unknown>): Promise<VendorError> {
 function webhook(url: string, body: string | Buffer, headers: Record<string, string> = {}): RawWebhookRequest {
   return { method: 'POST', url, headers: { 'content-type': FORM, ...headers }, rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body) };
 }
+
+const readAll = async (body: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
 
 describe('TwilioAdapter', () => {
   let twilio: FakeVendor;
@@ -1190,6 +1197,58 @@ describe('TwilioAdapter', () => {
       const error = await vendorFailure(adapter.listTemplates(context('whatsapp-bsp')));
       expect(error.info).toMatchObject({ httpStatus: 401, vendorCode: '20003' });
       expect(adapter.classifyError(error)).toEqual({ code: ErrorCode.VendorRejected, retryable: false });
+    });
+  });
+
+  describe('media downloads', () => {
+    let cdn: FakeVendor;
+    beforeAll(async () => {
+      cdn = await FakeVendor.start();
+    });
+    afterEach(() => cdn.reset());
+    afterAll(() => cdn.close());
+
+    const MEDIA_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/MM0123456789abcdef0123456789abcdef/Media/ME0123456789abcdef0123456789abcdef`;
+
+    it('fetches MediaUrl with Basic auth and follows the redirect to the CDN without it', async () => {
+      twilio.on('GET', MEDIA_PATH, { status: 307, headers: { location: `${cdn.url}/signed/ME01?Expires=1&Signature=s` } });
+      cdn.on('GET', '/signed/ME01', { body: Buffer.from('GIF89a'), headers: { 'content-type': 'image/gif', 'content-length': '6', 'content-disposition': 'inline; filename="receipt.gif"' } });
+
+      const download = await adapter.downloadMedia(context('whatsapp-bsp'), { url: `${twilio.url}${MEDIA_PATH}`, mimeType: 'image/gif' });
+
+      expect((await readAll(download.body)).toString()).toBe('GIF89a');
+      expect(download).toMatchObject({ contentType: 'image/gif', contentLength: 6, fileName: 'receipt.gif' });
+      const basic = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
+      expect(twilio.requests.map((r) => r.headers.authorization)).toEqual([basic]);
+      expect(cdn.requests.map((r) => [r.path, r.headers.authorization])).toEqual([['/signed/ME01?Expires=1&Signature=s', undefined]]);
+      expect(adapter.mediaDownloadWindowMs()).toBe(30 * 24 * 60 * 60 * 1000);
+    });
+
+    it('answers a deleted media with the status', async () => {
+      twilio.on('GET', MEDIA_PATH, { status: 404, json: { code: 20404, message: 'The requested resource was not found', status: 404 } });
+
+      const error = await adapter.downloadMedia(context('sms'), { url: `${twilio.url}${MEDIA_PATH}` }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 404, vendorMessage: 'The requested resource was not found' });
+    });
+
+    it.each([
+      ['a host that is not Twilio', 'https://attacker.example/x', undefined],
+      ['a URL outside apiBaseUrl', 'https://api.twilio.com/2010-04-01/x', undefined],
+      ['plain http to Twilio without apiBaseUrl', 'http://api.twilio.com/2010-04-01/x', {}],
+    ])('refuses %s before connecting', async (_, url, credentials) => {
+      const p = credentials ? context('sms', {}, { credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } }) : context('sms');
+
+      const error = await adapter.downloadMedia(p, { url }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info.vendorCode).toBe(MEDIA_REF_REFUSED);
+      expect(twilio.requests).toHaveLength(0);
     });
   });
 });

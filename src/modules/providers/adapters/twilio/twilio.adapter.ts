@@ -6,6 +6,8 @@ import type {
   ChannelAdapter,
   CredentialSpec,
   ErrorClassification,
+  MediaDownload,
+  MediaRef,
   InteractiveContent,
   OutboundContent,
   OutboundFeature,
@@ -18,6 +20,7 @@ import type {
   WebhookEvent,
 } from '../channel-adapter';
 import { asArray, asJsonObject, asString } from '../json-reader';
+import { allowedMediaUrl, days, mediaUrlOf, streamMedia } from '../media-download';
 import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
 import { classifyCommon, UNSUPPORTED_CONTENT, VendorError } from '../vendor-error';
 import { vendorTemplateFromContent } from './twilio-content';
@@ -29,6 +32,9 @@ import { parseTwilioForm, twilioMoney } from './twilio-webhook';
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
 const API_ORIGIN = 'https://api.twilio.com';
 const CONTENT_ORIGIN = 'https://content.twilio.com';
+/** MediaUrl{N} always points at the REST API (`/2010-04-01/Accounts/AC…/Messages/MM…/Media/ME…`). */
+const TWILIO_MEDIA_HOSTS = ['api.twilio.com'];
+const TWILIO_MEDIA_WINDOW_MS = days(30);
 /** An empty TwiML document: Twilio accepts it as "handled" and sends no automatic reply. */
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 /** 1,000 is the Content API's largest page; WhatsApp allows 6,000 approved templates, so a handful of pages. */
@@ -177,6 +183,24 @@ export class TwilioAdapter implements ChannelAdapter {
 
   webhookAcknowledgement(): WebhookAcknowledgement {
     return { contentType: 'text/xml', body: EMPTY_TWIML };
+  }
+
+  /**
+   * Twilio keeps a message's media until the account deletes it (or the message), so no vendor deadline
+   * applies; the window only stops retrying a file that keeps failing.
+   */
+  mediaDownloadWindowMs(): number {
+    return TWILIO_MEDIA_WINDOW_MS;
+  }
+
+  /**
+   * `MediaUrl{N}` with the account's Basic auth; Twilio answers with a redirect to a signed URL on its CDN,
+   * which the transport follows without the credentials.
+   */
+  async downloadMedia(p: ProviderContext, media: MediaRef): Promise<MediaDownload> {
+    const { accountSid = '', authToken = '' } = p.credentials;
+    const url = allowedMediaUrl(p, this.vendor, mediaUrlOf(this.vendor, media), TWILIO_MEDIA_HOSTS);
+    return await streamMedia(this.http, this.vendor, url, { authorization: basicAuth(accountSid, authToken) });
   }
 
   classifyError(error: VendorError): ErrorClassification {

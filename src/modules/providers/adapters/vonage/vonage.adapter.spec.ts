@@ -6,7 +6,7 @@ import { providerContext } from '../../../../../test/support/provider-context';
 import { ManualClock } from '../../../../common/clock/clock';
 import { ErrorCode } from '../../../../common/errors/error-code';
 import { VendorHttpClient } from '../../http/vendor-http.client';
-import type { OutboundMessage, ProviderContext, RawWebhookRequest, SendResult } from '../channel-adapter';
+import { MEDIA_REF_REFUSED, type OutboundMessage, type ProviderContext, type RawWebhookRequest, type SendResult } from '../channel-adapter';
 import { VendorError } from '../vendor-error';
 import { VonageAdapter } from './vonage.adapter';
 
@@ -819,5 +819,41 @@ describe('VonageAdapter', () => {
     expect(adapter.credentialSpec()).toEqual({ required: ['apiKey', 'apiSecret'], optional: ['applicationId', 'privateKey'] });
     expect(adapter.webhookSecretPolicy()).toBe('required');
     expect(adapter.defaultRateLimitPerSecond()).toBeGreaterThan(0);
+  });
+
+  describe('media downloads', () => {
+    it('streams the webhook\'s media URL with the vendor\'s credentials', async () => {
+      vonage.on('GET', '/v3/media/1b456509-974c-458b-aafa-45a01e7d1e57', { body: Buffer.from('%PDF-1.7'), headers: { 'content-type': 'application/pdf', 'content-length': '8' } });
+
+      const download = await adapter.downloadMedia(context('whatsapp-bsp'), { url: `${vonage.url}/v3/media/1b456509-974c-458b-aafa-45a01e7d1e57` });
+
+      const chunks: Buffer[] = [];
+      for await (const chunk of download.body) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('%PDF-1.7');
+      expect(download).toMatchObject({ contentType: 'application/pdf', contentLength: 8 });
+      expect(vonage.requests[0].headers['authorization']).toEqual(`Basic ${Buffer.from('key123:secret456').toString('base64')}`);
+      expect(adapter.mediaDownloadWindowMs()).toBe(48 * 60 * 60 * 1000);
+    });
+
+    it('answers a file the vendor no longer has with the status', async () => {
+      vonage.on('GET', '/v3/media/1b456509-974c-458b-aafa-45a01e7d1e57', { status: 410, text: 'Gone' });
+
+      const error = await adapter.downloadMedia(context('whatsapp-bsp'), { url: `${vonage.url}/v3/media/1b456509-974c-458b-aafa-45a01e7d1e57` }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info).toMatchObject({ httpStatus: 410, vendorMessage: 'Gone' });
+    });
+
+    it('refuses a URL off the vendor\'s hosts before connecting', async () => {
+      const error = await adapter.downloadMedia(context('whatsapp-bsp'), { url: 'https://api-us.nexmo.com.attacker.example/v3/media/x' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect((error as VendorError).info.vendorCode).toBe(MEDIA_REF_REFUSED);
+      expect(vonage.requests).toHaveLength(0);
+    });
   });
 });

@@ -6,6 +6,8 @@ import type {
   ChannelAdapter,
   CredentialSpec,
   ErrorClassification,
+  MediaDownload,
+  MediaRef,
   MediaKind,
   OutboundContent,
   OutboundFeature,
@@ -18,6 +20,7 @@ import type {
 } from '../channel-adapter';
 import { asString, isJsonObject, type JsonObject } from '../json-reader';
 import { interactiveObject } from '../meta/cloud-api.format';
+import { allowedMediaUrl, hours, mediaUrlOf, streamMedia } from '../media-download';
 import { NO_FEATURES, refuseUnsupported } from '../outbound-features';
 import { VendorError } from '../vendor-error';
 import { vonageAuthorization, verifyVonageWebhook } from './vonage-auth';
@@ -26,6 +29,10 @@ import { parseVonageWebhook, readVonageBody, vonageDedupKey } from './vonage-web
 
 export const VONAGE_API_ORIGIN = 'https://api.nexmo.com';
 export const VONAGE_MESSAGES_PATH = '/v1/messages';
+
+/** Vonage's media servers: `api.nexmo.com` and its regional twins (`api-us.nexmo.com`, `api-eu.nexmo.com`, …). */
+const VONAGE_MEDIA_HOSTS = ['.nexmo.com'];
+const VONAGE_MEDIA_WINDOW_MS = hours(48);
 
 /** Parley's media kinds as Messages API message types (a document is a `file`). */
 const MESSAGE_TYPE: Readonly<Record<MediaKind, string>> = {
@@ -37,6 +44,8 @@ const MESSAGE_TYPE: Readonly<Record<MediaKind, string>> = {
 
 /** On WhatsApp Vonage reacts and quotes natively, and passes WhatsApp's interactive and location objects through `custom`. */
 const WHATSAPP_FEATURES: ReadonlySet<OutboundFeature> = new Set<OutboundFeature>(['interactive', 'reaction', 'location', 'reply']);
+const NO_MEDIA_KINDS: ReadonlySet<MediaKind> = new Set<MediaKind>();
+const ALL_MEDIA_KINDS: ReadonlySet<MediaKind> = new Set<MediaKind>(Object.keys(MESSAGE_TYPE) as MediaKind[]);
 
 /**
  * Vonage Messages API (v1) for SMS and WhatsApp. One endpoint serves both channels; the provider's
@@ -71,6 +80,11 @@ export class VonageAdapter implements ChannelAdapter {
 
   outboundFeatures(kind: ProviderKind): ReadonlySet<OutboundFeature> {
     return kind === 'sms' ? NO_FEATURES : WHATSAPP_FEATURES;
+  }
+
+  /** Vonage's SMS API carries text only (see `content`): media over SMS is refused before queueing. */
+  outboundMediaKinds(kind: ProviderKind): ReadonlySet<MediaKind> {
+    return kind === 'sms' ? NO_MEDIA_KINDS : ALL_MEDIA_KINDS;
   }
 
   async send(p: ProviderContext, message: OutboundMessage): Promise<SendResult> {
@@ -110,6 +124,20 @@ export class VonageAdapter implements ChannelAdapter {
     } catch {
       return null;
     }
+  }
+
+  /** Vonage keeps inbound media on its media servers for 48 hours. */
+  mediaDownloadWindowMs(): number {
+    return VONAGE_MEDIA_WINDOW_MS;
+  }
+
+  /**
+   * The URL of the webhook (`https://api-<region>.nexmo.com/v3/media/<uuid>`). Accounts with "secure inbound
+   * media" need the application JWT; the credentials sent are the same as for sending, and only to Vonage.
+   */
+  async downloadMedia(p: ProviderContext, media: MediaRef): Promise<MediaDownload> {
+    const url = allowedMediaUrl(p, this.vendor, mediaUrlOf(this.vendor, media), VONAGE_MEDIA_HOSTS);
+    return await streamMedia(this.http, this.vendor, url, { authorization: vonageAuthorization(p.credentials, this.clock.now()) });
   }
 
   classifyError(error: VendorError): ErrorClassification {
