@@ -24,6 +24,9 @@ import { BudgetsModule } from './modules/budgets/budgets.module';
 import { ConversationsJobsModule } from './modules/conversations/conversations-jobs.module';
 import { ConversationsWorkerModule } from './modules/conversations/conversations-worker.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
+import { EventsJobsModule } from './modules/events/events-jobs.module';
+import { EventsWorkerModule } from './modules/events/events-worker.module';
+import { EventsModule } from './modules/events/events.module';
 import { MediaJobsModule } from './modules/media/media-jobs.module';
 import { MediaWorkerModule } from './modules/media/media-worker.module';
 import { MediaModule } from './modules/media/media.module';
@@ -37,16 +40,16 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module';
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
 /** Modules with controllers and services: every role loads them (api serves them, workers call their services). */
-const FEATURE_MODULES: Imports = [ProvidersModule, BudgetsModule, TemplatesModule, ConversationsModule, MediaModule, WebhooksModule];
+const FEATURE_MODULES: Imports = [ProvidersModule, BudgetsModule, TemplatesModule, ConversationsModule, MediaModule, WebhooksModule, EventsModule];
 
 /** Queue processors and pumps: only processes with APP_ROLE worker or all load them. */
-const WORKER_MODULES: Imports = [ConversationsWorkerModule, WebhooksWorkerModule, BudgetsWorkerModule, MediaWorkerModule];
+const WORKER_MODULES: Imports = [ConversationsWorkerModule, WebhooksWorkerModule, BudgetsWorkerModule, MediaWorkerModule, EventsWorkerModule];
 
 /**
  * The scheduled jobs (@ScheduledJob providers): worker and all processes tick them; the CLI's `job:list` and
  * `job:run` load them without ticking and without the pumps of WORKER_MODULES.
  */
-const JOB_MODULES: Imports = [ConversationsJobsModule, WebhooksJobsModule, TemplatesWorkerModule, BudgetsJobsModule, MediaJobsModule];
+const JOB_MODULES: Imports = [ConversationsJobsModule, WebhooksJobsModule, TemplatesWorkerModule, BudgetsJobsModule, MediaJobsModule, EventsJobsModule];
 
 /** Infrastructure every process needs: config, logs, database, Redis, queues. */
 export function infrastructureModules(config: AppConfig): Imports {

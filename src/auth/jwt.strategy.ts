@@ -7,11 +7,29 @@ import { KnownTenants } from '../common/tenancy/known-tenants';
 import { AppConfig } from '../config/app-config';
 import { Principal, Role, ROLES } from './principal';
 
-interface TokenClaims {
+export interface TokenClaims {
   sub?: unknown;
   tenantId?: unknown;
   roles?: unknown;
   exp?: unknown;
+  aud?: unknown;
+}
+
+/**
+ * The principal a verified token's claims name, or null when they name none: malformed claims, or a tenant
+ * that does not exist here (another environment's token under a shared secret, a hand-made one), which
+ * authenticates no one and must not reach tenant-owned writes.
+ */
+export async function principalFromClaims(claims: TokenClaims, tenants: KnownTenants): Promise<Principal | null> {
+  const { sub, tenantId, roles, exp } = claims;
+  const validRoles =
+    Array.isArray(roles) && roles.length > 0 && roles.every((r): r is Role => ROLES.includes(r as Role));
+  if (typeof sub !== 'string' || sub === '' || typeof tenantId !== 'string' || !isUUID(tenantId) || !validRoles ||
+      typeof exp !== 'number') {
+    return null;
+  }
+  if (!(await tenants.exists(tenantId.toLowerCase()))) return null;
+  return { sub, tenantId, roles: [...new Set(roles)] };
 }
 
 /**
@@ -39,16 +57,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   }
 
   async validate(claims: TokenClaims): Promise<Principal> {
-    const { sub, tenantId, roles, exp } = claims;
-    const validRoles =
-      Array.isArray(roles) && roles.length > 0 && roles.every((r): r is Role => ROLES.includes(r as Role));
-    if (typeof sub !== 'string' || sub === '' || typeof tenantId !== 'string' || !isUUID(tenantId) || !validRoles ||
-        typeof exp !== 'number') {
-      throw new UnauthorizedException();
-    }
-    // A correctly signed token may still name a tenant that does not exist here (another environment's token
-    // under a shared secret, a hand-made one): it authenticates no one, and must not reach tenant-owned writes.
-    if (!(await this.tenants.exists(tenantId.toLowerCase()))) throw new UnauthorizedException();
-    return { sub, tenantId, roles: [...new Set(roles)] };
+    // A token minted for one purpose (an event-stream token has an audience) authenticates nothing else.
+    if (claims.aud !== undefined) throw new UnauthorizedException();
+    const principal = await principalFromClaims(claims, this.tenants);
+    if (!principal) throw new UnauthorizedException();
+    return principal;
   }
 }

@@ -13,6 +13,7 @@ import { startTestApp, type TestApp, type TestTenant } from '../support/test-app
 const SCHEDULES: Record<string, string> = {
   'budget-period-reset': '0 0 * * *',
   'cost-reconciliation': '0 1 * * *',
+  'event-delivery-sweep': '* * * * *',
   'outbound-recovery': '* * * * *',
   'message-retention': '0 2 * * *',
   'media-rescan': '* * * * *',
@@ -144,6 +145,7 @@ describe('scheduled jobs under operator control (job:list, job:run)', () => {
       'webhook-processor': { processed: expect.any(Number) },
       'webhook-cleanup': { events: expect.any(Number), parked: expect.any(Number) },
       'media-rescan': { rescanned: expect.any(Number), downloaded: expect.any(Number), expired: expect.any(Number), filesDeleted: expect.any(Number) },
+      'event-delivery-sweep': { relayed: expect.any(Number), requeued: expect.any(Number), expired: expect.any(Number), eventsDeleted: expect.any(Number) },
       'template-approval-sync': { providers: expect.any(Number), templates: expect.any(Number), changed: expect.any(Number), failedProviderIds: expect.any(Array) },
     };
     for (const [name, summary] of Object.entries(expected)) {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AppConfig } from '../../config/app-config';
-import { withinBudget } from '../redis/bounded';
+import { bestEffort, withinBudget } from '../redis/bounded';
 import { RedisConnections } from '../redis/redis-connections';
 import { RedisClient } from '../redis/redis.module';
 
@@ -57,11 +57,8 @@ export class CacheInvalidationBus implements OnModuleInit, OnApplicationShutdown
   /** Drops the key here, then tells the other instances; never fails the write that caused it. */
   async publish(topic: string, key: string): Promise<void> {
     this.dispatch({ topic, key });
-    try {
-      await withinBudget(this.client.redis.publish(this.channel, JSON.stringify({ topic, key })), 'cache invalidation publish');
-    } catch (e) {
-      this.logger.warn({ topic, err: e }, 'could not publish a cache invalidation; other instances refresh within their TTL');
-    }
+    // Other instances refresh within their TTL when it is lost.
+    await bestEffort(this.connections, () => this.client.redis.publish(this.channel, JSON.stringify({ topic, key })), 'publishing a cache invalidation', this.logger, { topic });
   }
 
   private deliver(payload: string): void {

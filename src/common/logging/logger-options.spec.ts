@@ -44,6 +44,13 @@ describe('log redaction', () => {
     expect(line.msg).toBe('sending to +*******5678');
     expect((line.message as { to: string }).to).toBe('+*******5678');
   });
+
+  it("logs the event stream's request line without its access_token", () => {
+    const options = loggerOptions({ logLevel: 'info', nodeEnv: 'test' }).pinoHttp as pino.LoggerOptions;
+    const serialize = options.serializers!.req as (req: { id: string; method: string; url: string }) => { url: string };
+    const line = serialize({ id: '1', method: 'GET', url: '/api/v1/events/stream?access_token=eyJhbGciOi.eyJzdWIi.c2ln&lastEventId=abc' });
+    expect(line.url).toBe('/api/v1/events/stream?access_token=[redacted]&lastEventId=abc');
+  });
 });
 
 describe('redactQuerySecrets', () => {
@@ -53,5 +60,12 @@ describe('redactQuerySecrets', () => {
       '/webhooks/whatsapp/p1?hub.mode=subscribe&hub.verify_token=[redacted]&hub.challenge=1',
     );
     expect(redactQuerySecrets('/api/v1/contacts?q=secret')).toBe('/api/v1/contacts?q=secret');
+  });
+
+  it("hides the event stream's access_token, wherever it sits in the query", () => {
+    expect(redactQuerySecrets('/api/v1/events/stream?access_token=eyJ.a.b')).toBe('/api/v1/events/stream?access_token=[redacted]');
+    expect(redactQuerySecrets('/api/v1/events/stream?lastEventId=x&ACCESS_TOKEN=eyJ.a.b#f')).toBe(
+      '/api/v1/events/stream?lastEventId=x&ACCESS_TOKEN=[redacted]#f',
+    );
   });
 });

@@ -85,11 +85,12 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): 
 }
 
 /**
- * Shared secrets that ride in URLs (a webhook secret query parameter, Meta's handshake `hub.verify_token`):
- * hidden in logs and in stored webhook events alike.
+ * Shared secrets that ride in URLs (a webhook secret query parameter, Meta's handshake `hub.verify_token`,
+ * the event stream's `access_token`, which EventSource cannot send as a header): hidden in logs and in stored
+ * webhook events alike.
  */
 export function redactQuerySecrets(url: string): string {
-  return url.replace(/([?&](?:secret|token|hub\.verify_token|api_?key)=)[^&#]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:secret|token|access_token|hub\.verify_token|api_?key)=)[^&#]*/gi, '$1[redacted]');
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -27,3 +27,31 @@ export async function withinBudget<T>(call: Promise<T>, what: string, ms = REDIS
     clearTimeout(timer);
   }
 }
+
+/** What `bestEffort` needs of RedisConnections (kept narrow so callers and tests need no more). */
+export interface RedisReachability {
+  readonly reachable: boolean;
+}
+
+/**
+ * A Redis call whose loss PostgreSQL makes good later (a sweep re-queues, a stream resumes from the outbox):
+ * bounded like `withinBudget`, never throwing. While Redis is known to be down it is not even tried (the
+ * outage is logged once by RedisConnections); any other failure is one warning line without a stack trace.
+ * Answers whether the call succeeded.
+ */
+export async function bestEffort(
+  redis: RedisReachability,
+  call: () => Promise<unknown>,
+  what: string,
+  logger: { warn(fields: object, message: string): void },
+  fields: object = {},
+): Promise<boolean> {
+  if (!redis.reachable) return false;
+  try {
+    await withinBudget(call(), what);
+    return true;
+  } catch (e) {
+    logger.warn({ ...fields, reason: e instanceof Error ? e.message : String(e) }, `${what} failed`);
+    return false;
+  }
+}

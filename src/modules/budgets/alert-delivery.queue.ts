@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
-import { withinBudget } from '../../common/redis/bounded';
+import { bestEffort } from '../../common/redis/bounded';
+import { RedisConnections } from '../../common/redis/redis-connections';
 import { AppConfig } from '../../config/app-config';
 import type { NotificationResponse } from './dto/notification.dto';
 
@@ -26,12 +27,14 @@ export class AlertDeliveryQueue {
   constructor(
     @InjectQueue(ALERT_QUEUE) private readonly queue: Queue<AlertDeliveryJob>,
     private readonly config: AppConfig,
+    private readonly redis: RedisConnections,
   ) {}
 
   async enqueue(notifications: NotificationResponse[]): Promise<void> {
     if (!this.config.alertWebhookUrl || notifications.length === 0) return;
-    try {
-      await withinBudget(
+    await bestEffort(
+      this.redis,
+      () =>
         this.queue.addBulk(
           notifications.map((notification) => ({
             name: DELIVER_JOB,
@@ -40,10 +43,9 @@ export class AlertDeliveryQueue {
             opts: { jobId: notification.id },
           })),
         ),
-        'alert enqueue',
-      );
-    } catch (e) {
-      this.logger.warn({ err: e, notificationIds: notifications.map((n) => n.id) }, 'could not queue alert webhook deliveries; the notifications are stored');
-    }
+      'queueing alert webhook deliveries',
+      this.logger,
+      { notificationIds: notifications.map((n) => n.id) },
+    );
   }
 }

@@ -3,7 +3,7 @@ import { Tenant } from '../../common/tenancy/tenant.entity';
 import { ChannelProvider } from '../providers/channel-provider.entity';
 import { SendBudget } from './send-budget.entity';
 
-export const NOTIFICATION_TYPES = ['budgetThreshold', 'budgetExhausted', 'accountNotice', 'templateQuality'] as const;
+export const NOTIFICATION_TYPES = ['budgetThreshold', 'budgetExhausted', 'accountNotice', 'templateQuality', 'eventSubscriptionDeactivated'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** An admin notice (budget alerts first). `dedup_key` makes "once per budget, kind and period" a constraint. */

@@ -4,6 +4,7 @@ import { DataSource, Repository } from 'typeorm';
 import { hydrate } from '../../database/hydrate';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
 import type { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { outboxIds, rowEventsSql } from '../events/event-snapshots';
 import { AlertDeliveryQueue } from './alert-delivery.queue';
 import type { NotificationResponse } from './dto/notification.dto';
 import { Notification } from './notification.entity';
@@ -18,6 +19,9 @@ export interface NewNotification {
   /** Unique per tenant: a second notification with the same key is not created. */
   dedupKey: string;
 }
+
+/** The notices that are budget.alert events. */
+const BUDGET_ALERT_TYPES = ['budgetThreshold', 'budgetExhausted'];
 
 /** Dedup keys this process knows exist: repeated triggers (every refused send of a full budget) cost no SQL. */
 const KNOWN_KEYS_MAX = 10_000;
@@ -42,12 +46,20 @@ export class NotificationsService {
     const fresh = items.filter((n) => !this.known.has(`${n.tenantId}:${n.dedupKey}`));
     if (fresh.length === 0) return [];
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
-      `INSERT INTO notification (tenant_id, type, budget_id, provider_id, message, data, dedup_key, created_at)
-       SELECT t.*, date_trunc('milliseconds', now())
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::text[])
-         AS t (tenant_id, type, budget_id, provider_id, message, data, dedup_key)
-       ON CONFLICT ON CONSTRAINT notification_dedup_key DO NOTHING
-       RETURNING *`,
+      `WITH n AS (
+         INSERT INTO notification (tenant_id, type, budget_id, provider_id, message, data, dedup_key, created_at)
+         SELECT t.*, date_trunc('milliseconds', now())
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::text[])
+           AS t (tenant_id, type, budget_id, provider_id, message, data, dedup_key)
+         ON CONFLICT ON CONSTRAINT notification_dedup_key DO NOTHING
+         RETURNING *
+       ),
+       -- Budget notices are also budget.alert events (other admin notices are not).
+       budget_notices AS (SELECT * FROM n WHERE n.type = ANY($9::text[])),
+       alerts AS (
+         ${rowEventsSql('budget.alert', 'budget_notices', { idsParam: '$8', orderBy: 'budget_notices.id' })}
+       )
+       SELECT * FROM n`,
       [
         fresh.map((n) => n.tenantId),
         fresh.map((n) => n.type),
@@ -56,6 +68,8 @@ export class NotificationsService {
         fresh.map((n) => n.message),
         fresh.map((n) => JSON.stringify(n.data)),
         fresh.map((n) => n.dedupKey),
+        outboxIds(fresh.length),
+        BUDGET_ALERT_TYPES,
       ],
     );
     for (const n of fresh) this.remember(`${n.tenantId}:${n.dedupKey}`);

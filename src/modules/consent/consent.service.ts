@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
+import { hydrate } from '../../database/hydrate';
+import { outboxIds, rowEventsSql } from '../events/event-snapshots';
 import type { Channel } from '../providers/provider-kind';
 import { ConsentRecord, type ConsentScope, type ConsentSource, type ConsentStatus } from './consent-record.entity';
 
@@ -22,20 +24,30 @@ export interface NewConsentRecord {
 export class ConsentService {
   constructor(@InjectRepository(ConsentRecord) private readonly records: Repository<ConsentRecord>) {}
 
+  /** Appends the record and its consent.changed event, in one statement. */
   async record(input: NewConsentRecord, manager?: EntityManager): Promise<ConsentRecord> {
-    const repository = manager ? manager.getRepository(ConsentRecord) : this.records;
-    const { identifiers } = await repository.insert({
-      tenantId: input.tenantId,
-      contactId: input.contactId,
-      channel: input.channel,
-      status: input.status,
-      scope: input.scope ?? 'all',
-      source: input.source,
-      evidence: input.evidence ?? null,
-      vendorMessageId: input.vendorMessageId ?? null,
-      recordedBy: input.recordedBy,
-    });
-    return repository.findOneByOrFail({ id: (identifiers[0] as { id: string }).id });
+    const rows = await (manager ?? this.records.manager).query<Record<string, unknown>[]>(
+      `WITH r AS (
+         INSERT INTO messaging_consent_record (tenant_id, contact_id, channel, status, scope, source, evidence, vendor_message_id, recorded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING *
+       ),
+       changed AS (${rowEventsSql('consent.changed', 'r', { idsParam: '$10', orderBy: 'r.seq' })})
+       SELECT * FROM r`,
+      [
+        input.tenantId,
+        input.contactId,
+        input.channel,
+        input.status,
+        input.scope ?? 'all',
+        input.source,
+        input.evidence ?? null,
+        input.vendorMessageId ?? null,
+        input.recordedBy,
+        outboxIds(1),
+      ],
+    );
+    return hydrate(this.records.manager.connection, ConsentRecord, rows)[0];
   }
 
   /** Newest first. */

@@ -7,7 +7,7 @@ import type { Principal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
 import { ApiAuthenticated, ApiErrors, JSON_BODY_ERRORS } from '../../common/openapi/api-errors';
-import type { ConsentRecord } from './consent-record.entity';
+import { consentRecordResponse as toResponse } from './consent-record.response';
 import { ConsentService } from './consent.service';
 import { ConsentHistoryResponse, ConsentRecordResponse, RecordConsentDto } from './dto/consent.dto';
 
@@ -55,19 +55,4 @@ export class ContactConsentController {
     const rows = await this.dataSource.query<unknown[]>('SELECT 1 FROM contact WHERE id = $1 AND tenant_id = $2', [contactId, tenantId]);
     if (rows.length === 0) throw new NotFoundError('Contact');
   }
-}
-
-function toResponse(r: ConsentRecord): ConsentRecordResponse {
-  return {
-    id: r.id,
-    contactId: r.contactId,
-    channel: r.channel,
-    status: r.status,
-    scope: r.scope,
-    source: r.source,
-    evidence: r.evidence,
-    vendorMessageId: r.vendorMessageId,
-    recordedBy: r.recordedBy,
-    createdAt: r.createdAt.toISOString(),
-  };
 }

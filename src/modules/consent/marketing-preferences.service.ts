@@ -1,3 +1,4 @@
+import { outboxIds, rowEventsSql } from '../events/event-snapshots';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { canonicalWhatsAppNumber, whatsAppNumberForms } from '../../common/phone/whatsapp-number';
@@ -58,15 +59,20 @@ export class MarketingPreferencesService {
       .map((r) => ({ preference: known[r.ord - 1], contactId: r.contact_id }));
     if (records.length === 0) return;
     await manager.query(
-      `INSERT INTO messaging_consent_record (tenant_id, contact_id, channel, status, scope, source, evidence, recorded_by)
-       SELECT r.tenant_id, r.contact_id, 'whatsapp', r.status, 'marketing', 'vendor', r.evidence, 'vendor'
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS r(tenant_id, contact_id, status, evidence, ord)
-       ORDER BY r.ord`,
+      `WITH r AS (
+         INSERT INTO messaging_consent_record (tenant_id, contact_id, channel, status, scope, source, evidence, recorded_by)
+         SELECT r.tenant_id, r.contact_id, 'whatsapp', r.status, 'marketing', 'vendor', r.evidence, 'vendor'
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS r(tenant_id, contact_id, status, evidence, ord)
+         ORDER BY r.ord
+         RETURNING *
+       )
+       ${rowEventsSql('consent.changed', 'r', { idsParam: '$5', orderBy: 'r.seq' })}`,
       [
         records.map((r) => r.preference.tenantId),
         records.map((r) => r.contactId),
         records.map((r) => (r.preference.event.action === 'stop' ? 'opted_out' : 'opted_in')),
         records.map((r) => evidenceOf(r.preference.event)),
+        outboxIds(records.length),
       ],
     );
     for (const r of records) this.logger.log({ contactId: r.contactId, action: r.preference.event.action }, 'WhatsApp marketing preference');

@@ -1,3 +1,4 @@
+import { EventsService } from '../events/events.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -31,6 +32,7 @@ export class ContactErasureService {
     private readonly consent: ConsentService,
     private readonly audit: AuditLogService,
     private readonly mediaDeletion: MediaDeletionService,
+    private readonly events: EventsService,
   ) {}
 
   /** The API's DELETE /contacts/:id: the contact must belong to the tenant. */
@@ -50,6 +52,12 @@ export class ContactErasureService {
     // A contact known only by WhatsApp user id: its deliveries carry that id instead of a number.
     const identity = contact.phoneNumber ? `(^|[^0-9])${contact.phoneNumber.replace(/\D/g, '')}([^0-9]|$)` : escapeRegExp(contact.whatsappUserId ?? '');
     const { counts, mediaDeletions } = await this.dataSource.transaction(async (manager) => {
+      // Earlier events carry the contact's messages and consent records (text, number): they go too, relayed
+      // or not; the contact.erased event below, which holds no personal data, stays.
+      await manager.query(`DELETE FROM event_outbox WHERE tenant_id = $1 AND type <> 'contact.erased' AND data->>'contact_id' = $2`, [
+        contact.tenantId,
+        contact.id,
+      ]);
       const consentRecords = await this.consent.erase(manager, contact.id);
       await manager.query(
         `DELETE FROM pending_status_update p USING message m
@@ -67,6 +75,10 @@ export class ContactErasureService {
       );
       await manager.query('DELETE FROM contact WHERE id = $1', [contact.id]);
       const result = { consentRecords, messages, conversations, webhookEvents, mediaFiles: mediaDeletions.length };
+      const erasedAt = new Date();
+      await this.events.record(manager, [
+        { tenantId: contact.tenantId, type: 'contact.erased', occurredAt: erasedAt, subjectId: null, data: { contactId: contact.id, erasedAt: erasedAt.toISOString(), counts: result } },
+      ]);
       await this.audit.record(
         { tenantId: contact.tenantId, actor, action: 'contact.erased', entityType: 'contact', entityId: null, changes: result },
         manager,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BudgetsModule } from '../budgets/budgets.module';
 import { ConsentModule } from '../consent/consent.module';
+import { EventsOutboxModule } from '../events/events-outbox.module';
 import { MediaFile } from '../media/media-file.entity';
 import { MediaStorageModule } from '../media/media-storage.module';
 import { ChannelProvider } from '../providers/channel-provider.entity';
@@ -38,6 +39,7 @@ import { SessionWindowGate } from './sending/session-window.gate';
     ConsentModule,
     TemplatesModule,
     MediaStorageModule,
+    EventsOutboxModule,
   ],
   controllers: [ContactsController, ConversationsController, MessagesController],
   providers: [

@@ -6,6 +6,7 @@ import type { InboundContent, InboundContext, InboundMessageEvent, MessageEditEv
 import type { ChannelProvider } from '../providers/channel-provider.entity';
 import { type MessageMedia, type MessagePayload, type MessageType } from './message.entity';
 import { timeOrderedId } from '../../common/ids/time-ordered-id';
+import { messageSnapshotSql, OUTBOX_INSERT, outboxIdSql, outboxIds } from '../events/event-snapshots';
 
 /** What the batch filer needs of the provider a message came through. */
 export type InboundProvider = Pick<ChannelProvider, 'id' | 'tenantId' | 'channel' | 'allowedNumbers'>;
@@ -237,7 +238,8 @@ export class InboundMessageService {
          DO UPDATE SET last_inbound_at = GREATEST(conversation.last_inbound_at, EXCLUDED.last_inbound_at),
                        last_message_at = GREATEST(conversation.last_message_at, EXCLUDED.last_message_at)
          RETURNING id, contact_id, channel, provider_id
-       )
+       ),
+       inserted AS (
        INSERT INTO message (id, tenant_id, conversation_id, contact_id, provider_id, channel, direction, status, type, priority,
                             text, media, payload, content, context, referral, reply_to_message_id, vendor_message_id, attempts, created_at, updated_at)
        SELECT m.id, m.tenant_id, v.id, c.id, m.provider_id, m.channel, 'inbound', 'received', m.type, 'normal',
@@ -254,7 +256,17 @@ export class InboundMessageService {
        LEFT JOIN message t ON m.type = 'reaction' AND t.provider_id = m.provider_id AND t.vendor_message_id = m.content->>'targetVendorMessageId'
        ORDER BY m.ord
        ON CONFLICT (provider_id, vendor_message_id) WHERE vendor_message_id IS NOT NULL DO NOTHING
-       RETURNING id, contact_id, conversation_id`,
+       RETURNING *
+       ),
+       -- message.received for each message written (not for one stored before): in this statement, so an
+       -- event exists exactly when its message does.
+       received AS (
+         ${OUTBOX_INSERT}
+         SELECT ${outboxIdSql('$28', 'row_number() OVER (ORDER BY inserted.id)')}, inserted.tenant_id, 'message.received',
+                inserted.created_at, inserted.id, ${messageSnapshotSql('inserted')}
+         FROM inserted
+       )
+       SELECT id, contact_id, conversation_id FROM inserted`,
       [
         p.map((r) => r.tenantId),
         p.map((r) => r.phoneNumber),
@@ -283,6 +295,7 @@ export class InboundMessageService {
         m.map((a) => (a.content ? JSON.stringify(a.content) : null)),
         m.map((a) => (a.event.context ? JSON.stringify(contextOf(a.event.context, quotedInBatch(a, messages))) : null)),
         m.map((a) => (a.event.referral ? JSON.stringify(a.event.referral) : null)),
+        outboxIds(m.length),
       ],
     );
     return new Map(rows.map((row) => [row.id, row]));

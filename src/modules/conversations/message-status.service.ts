@@ -5,8 +5,10 @@ import type { BudgetSettlement } from '../budgets/budget-reservations';
 import { type CapturedCost, CostCapture, type CostedMessage, type CurrentCost, type ReportedPricing } from '../budgets/cost/cost-capture';
 import { CostSettlement } from '../budgets/cost/cost-settlement';
 import { normalizeNullableDecimal, subtractDecimal } from '../budgets/cost/money';
+import { outboxIds } from '../events/event-snapshots';
 import type { StatusUpdateEvent } from '../providers/adapters/channel-adapter';
 import type { CostSource, Message, MessagePricing, MessageStatus } from './message.entity';
+import { messageStepEventsSql, stepsBetween } from './message-events';
 import { type DeliveryState, progress } from './status-progression';
 
 interface DeliveryRow {
@@ -110,6 +112,9 @@ export class MessageStatusService {
     }
     const settlements = await this.price(targets.values());
     const changed = [...targets.values()].filter((t) => t.statusChanged || t.pricing || t.cost);
+    const steps = changed.flatMap((t) => stepsBetween(t.from, t.state.status).map((step) => ({ messageId: t.id, step })));
+    const eventIds = outboxIds(steps.length);
+    const events = steps.map((s, i) => ({ ...s, eventId: eventIds[i] }));
     if (changed.length > 0 || parked.length > 0) {
       await manager.query(
         `WITH updated AS (
@@ -132,8 +137,11 @@ export class MessageStatusService {
              AS v(id, status, sent_at, delivered_at, read_at, failed_at, status_changed, set_error, error_code, error_message,
                   pricing, cost_amount, cost_currency, set_cost, cost_eur, cost_source, settle, vendor_error_code, vendor_error_message, played_at)
            WHERE m.id = v.id
-           RETURNING m.id
+           RETURNING m.*
          ),
+         steps AS (SELECT * FROM unnest($24::uuid[], $25::uuid[], $26::text[]) AS s(event_id, message_id, step)),
+         -- The events of the statuses applied: one per forward step (or failure), in this statement.
+         events AS (${messageStepEventsSql('steps', 'updated')}),
          parked AS (
            INSERT INTO pending_status_update (provider_id, vendor_message_id, status_update)
            SELECT * FROM unnest($14::uuid[], $15::text[], $16::jsonb[])
@@ -164,6 +172,9 @@ export class MessageStatusService {
           changed.map((t) => t.error?.vendorCode ?? null),
           changed.map((t) => t.error?.vendorMessage ?? null),
           changed.map((t) => t.state.playedAt ?? null),
+          events.map((e) => e.eventId),
+          events.map((e) => e.messageId),
+          events.map((e) => e.step),
         ],
       );
       // In this transaction: the messages' reservations above and their budgets move together.

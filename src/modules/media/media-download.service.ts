@@ -6,7 +6,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bull';
 import { stream as sniffStream } from 'file-type';
 import type { DataSource } from 'typeorm';
-import { withinBudget } from '../../common/redis/bounded';
+import { bestEffort } from '../../common/redis/bounded';
+import { RedisConnections } from '../../common/redis/redis-connections';
 import { storableText } from '../../common/text/storable-text';
 import { AppConfig } from '../../config/app-config';
 import type { MessageMedia } from '../conversations/message.entity';
@@ -107,6 +108,7 @@ export class MediaDownloadService {
     private readonly providers: ProviderCache,
     private readonly scans: MediaScanService,
     private readonly config: AppConfig,
+    private readonly redis: RedisConnections,
   ) {}
 
   /** One try at a message's file; returns the status it left (null: not due, or another worker has it). */
@@ -305,18 +307,18 @@ export class MediaDownloadService {
 
   /** A delayed job for the next try; if Redis refuses, media-rescan takes the row once it is due. */
   private async retryLater(row: ClaimedRow, at: Date): Promise<void> {
-    try {
-      await withinBudget(
+    await bestEffort(
+      this.redis,
+      () =>
         this.queue.add(
           DOWNLOAD_JOB,
           { messageId: row.message_id },
           { ...DOWNLOAD_JOB_OPTIONS, jobId: `${row.message_id}:${row.download_attempts}`, delay: Math.max(0, at.getTime() - Date.now()) + RETRY_MARGIN_MS },
         ),
-        'media retry',
-      );
-    } catch (e) {
-      this.logger.warn({ err: e, messageId: row.message_id }, 'could not schedule a media retry; media-rescan takes it');
-    }
+      'scheduling a media retry',
+      this.logger,
+      { messageId: row.message_id },
+    );
   }
 
   private async discard(key: string): Promise<void> {

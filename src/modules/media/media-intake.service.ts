@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import type { EntityManager } from 'typeorm';
-import { withinBudget } from '../../common/redis/bounded';
+import { bestEffort } from '../../common/redis/bounded';
+import { RedisConnections } from '../../common/redis/redis-connections';
 import type { ResolvedProvider } from '../providers/provider-cache';
 import { MEDIA_KINDS, type InboundMediaKind } from './media-file.entity';
 import { DOWNLOAD_JOB, DOWNLOAD_JOB_OPTIONS, MEDIA_QUEUE, type MediaDownloadJob } from './media.queue';
@@ -33,7 +34,10 @@ export function isInboundMediaKind(type: string): type is InboundMediaKind {
 export class MediaIntakeService {
   private readonly logger = new Logger(MediaIntakeService.name);
 
-  constructor(@InjectQueue(MEDIA_QUEUE) private readonly queue: Queue<MediaDownloadJob>) {}
+  constructor(
+    @InjectQueue(MEDIA_QUEUE) private readonly queue: Queue<MediaDownloadJob>,
+    private readonly redis: RedisConnections,
+  ) {}
 
   /** One INSERT for all rows; answers the ids to download (rows of vendors without downloads are filed `failed`). */
   async record(manager: EntityManager, rows: MediaIntakeRow[], now: Date): Promise<string[]> {
@@ -76,13 +80,12 @@ export class MediaIntakeService {
   /** After commit: one bulk add. Never throws; rows whose jobs are lost are taken by media-rescan. */
   async enqueue(messageIds: string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    try {
-      await withinBudget(
-        this.queue.addBulk(messageIds.map((messageId) => ({ name: DOWNLOAD_JOB, data: { messageId }, opts: { ...DOWNLOAD_JOB_OPTIONS, jobId: messageId } }))),
-        'media enqueue',
-      );
-    } catch (e) {
-      this.logger.warn({ err: e, messages: messageIds.length }, 'could not queue media downloads; media-rescan takes them');
-    }
+    await bestEffort(
+      this.redis,
+      () => this.queue.addBulk(messageIds.map((messageId) => ({ name: DOWNLOAD_JOB, data: { messageId }, opts: { ...DOWNLOAD_JOB_OPTIONS, jobId: messageId } }))),
+      'queueing media downloads',
+      this.logger,
+      { messages: messageIds.length },
+    );
   }
 }

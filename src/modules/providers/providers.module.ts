@@ -27,6 +27,6 @@ import { WebhookIngress } from './webhook-ingress';
     ProviderSelector,
     WebhookIngress,
   ],
-  exports: [ProvidersService, ProviderCache, ProviderSelector, AdapterRegistry, WebhookIngress],
+  exports: [ProvidersService, ProviderCache, ProviderSelector, AdapterRegistry, WebhookIngress, VendorAddressPolicy, VendorHttpClient],
 })
 export class ProvidersModule {}

@@ -14,6 +14,7 @@ import { ProvidersService } from '../providers/providers.service';
 import type { CreateTemplateDto, TemplateQueryDto, TemplateResponse } from './dto/template.dto';
 import { MessageTemplate } from './message-template.entity';
 import { formatOf, placeholdersOf, render } from './template-text';
+import { outboxIds, rowEventsSql } from '../events/event-snapshots';
 
 export const APPROVED = 'APPROVED';
 export const PENDING = 'PENDING';
@@ -285,7 +286,16 @@ export class TemplatesService {
     via: 'sync' | 'webhook' | 'submission',
   ): Promise<void> {
     if (template.status === status) return;
-    await manager.getRepository(MessageTemplate).update({ id: template.id }, { status, rejectionReason: reason, lastSyncedAt: this.clock.now() });
+    // The change and its template.status event, in one statement.
+    await manager.query(
+      `WITH t AS (
+         UPDATE message_template SET status = $2, rejection_reason = $3, last_synced_at = $4, updated_at = now()
+         WHERE id = $1
+         RETURNING *
+       )
+       ${rowEventsSql('template.status', 't', { idsParam: '$5', orderBy: 't.id', occurredAt: 't.updated_at' })}`,
+      [template.id, status, reason, this.clock.now(), outboxIds(1)],
+    );
     await this.audit.record(
       {
         tenantId: template.tenantId,

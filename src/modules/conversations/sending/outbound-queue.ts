@@ -9,6 +9,8 @@ import { preparedQuery } from '../../../database/prepared-query';
 import { isTransientDatabaseError } from '../../../database/postgres-errors';
 import type { ConsentState } from '../../consent/consent-state.service';
 import type { SendResult } from '../../providers/adapters/channel-adapter';
+import { outboxIds, outboxIdSql } from '../../events/event-snapshots';
+import { messageStepEventsSql } from '../message-events';
 import { Message, type MessageTemplate } from '../message.entity';
 
 /** The NOTIFY channel that wakes a deployment's dispatchers when a message became due. */
@@ -227,9 +229,13 @@ export class OutboundQueue {
                   vendor_error_code = NULL, vendor_error_message = NULL
            FROM result r
            WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
-           RETURNING m.id, m.split_group_id, m.part_index,
+           RETURNING m.*,
                      m.budget_reserved_at IS NOT NULL AND m.cost_eur IS NOT NULL AND m.cost_eur IS DISTINCT FROM m.budget_reserved_eur AS unsettled
          ),
+         sent_steps AS (
+           SELECT ${outboxIdSql('$10', 'row_number() OVER (ORDER BY sent.id)')} AS event_id, sent.id AS message_id, 'sent'::text AS step FROM sent
+         ),
+         sent_events AS (${messageStepEventsSql('sent_steps', 'sent')}),
          released AS (
            UPDATE message n SET not_before = $7, queued_at = $7, updated_at = now()
            FROM sent s
@@ -248,6 +254,7 @@ export class OutboundQueue {
           now,
           batch.map((o) => o.cost?.eur ?? null),
           batch.map((o) => o.cost?.source ?? null),
+          outboxIds(batch.length),
         ],
       );
       return {
@@ -300,15 +307,20 @@ export class OutboundQueue {
                 vendor_error_code = r.vendor_error_code, vendor_error_message = r.vendor_error_message
          FROM result r
          WHERE m.id = ANY($1::uuid[]) AND m.id = r.id AND m.status = 'sending' AND m.attempts = r.attempt
-         RETURNING m.id, m.split_group_id, m.part_index, r.error_code, r.error_message
+         RETURNING m.*
        ),
        later AS (
          UPDATE message n SET status = 'failed', failed_at = now(), updated_at = now(), error_code = f.error_code, error_message = f.error_message
          FROM failed f
          WHERE f.split_group_id IS NOT NULL AND n.split_group_id = f.split_group_id AND n.part_index > f.part_index
            AND n.status IN ('queued', 'sending')
-         RETURNING n.id
-       )
+         RETURNING n.*
+       ),
+       failures AS (SELECT * FROM failed UNION ALL SELECT * FROM later),
+       failure_steps AS (
+         SELECT ${outboxIdSql('$7', 'row_number() OVER (ORDER BY failures.id)')} AS event_id, failures.id AS message_id, 'failed'::text AS step FROM failures
+       ),
+       failure_events AS (${messageStepEventsSql('failure_steps', 'failures')})
        SELECT id FROM failed`,
       [
         outcomes.map((o) => o.id),
@@ -317,6 +329,8 @@ export class OutboundQueue {
         outcomes.map((o) => storableText(o.errorMessage).slice(0, ERROR_MESSAGE_MAX_LENGTH)),
         outcomes.map((o) => (o.vendorErrorCode ? storableText(o.vendorErrorCode) : null)),
         outcomes.map((o) => (o.vendorErrorMessage ? storableText(o.vendorErrorMessage).slice(0, ERROR_MESSAGE_MAX_LENGTH) : null)),
+        // The failed parts after each (split texts) may take more; they get random ids.
+        outboxIds(outcomes.length),
       ],
     );
     return rows.map((r) => r.id);
