@@ -35,5 +35,19 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/support/close-leftovers.ts'],
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
     },
+    // Failure drills (real processes, minutes of outages): only `npm run test:chaos` runs them.
+    ...(process.env.PARLEY_CHAOS === '1'
+      ? [
+          {
+            displayName: 'chaos',
+            testEnvironment: 'node',
+            transform,
+            transformIgnorePatterns,
+            setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+            setupFilesAfterEnv: ['<rootDir>/test/support/close-leftovers.ts'],
+            testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
+          },
+        ]
+      : []),
   ],
 };

@@ -18,7 +18,7 @@ export async function createApp(config: AppConfig): Promise<INestApplicationCont
     context.useLogger(context.get(Logger));
     return context;
   }
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new HttpPlatformAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new HttpPlatformAdapter(config.trustProxy), {
     bufferLogs: true,
     bodyParser: false,
   });

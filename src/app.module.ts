@@ -12,6 +12,8 @@ import { HealthModule } from './common/health/health.module';
 import { JobsModule } from './common/jobs/jobs.module';
 import { loggerOptions } from './common/logging/logger-options';
 import { MetricsModule } from './common/metrics/metrics.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { QueueDashboardModule } from './common/queue-dashboard/queue-dashboard.module';
 import { RedisConnections } from './common/redis/redis-connections';
 import { RedisModule } from './common/redis/redis.module';
 import { TenancyModule } from './common/tenancy/tenancy.module';
@@ -21,6 +23,8 @@ import { DatabaseModule } from './database/database.module';
 import { BudgetsWorkerModule } from './modules/budgets/budgets-worker.module';
 import { BudgetsJobsModule } from './modules/budgets/jobs/budgets-jobs.module';
 import { BudgetsModule } from './modules/budgets/budgets.module';
+import { ConsentModule } from './modules/consent/consent.module';
+import { TenantSettingsService } from './modules/consent/tenant-settings.service';
 import { ConversationsJobsModule } from './modules/conversations/conversations-jobs.module';
 import { ConversationsWorkerModule } from './modules/conversations/conversations-worker.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
@@ -67,6 +71,16 @@ export function infrastructureModules(config: AppConfig): Imports {
   ];
 }
 
+/** Abuse limits; after AuthModule, whose guard must verify the token before the rate limit keys on it. */
+const rateLimits = (): DynamicModule =>
+  RateLimitModule.forRoot({
+    sendCap: {
+      imports: [ConsentModule],
+      inject: [TenantSettingsService],
+      useFactory: (settings: TenantSettingsService) => async (tenantId: string) => (await settings.get(tenantId)).businessSendsPerMinute,
+    },
+  });
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -75,10 +89,13 @@ export class AppModule {
       imports: [
         ...infrastructureModules(config),
         AuthModule,
+        rateLimits(),
         HealthModule,
         MetricsModule,
         ...FEATURE_MODULES,
         ...(config.runsWorkers ? [ScheduleModule.forRoot(), JobsModule.forRoot({ tick: true }), ...JOB_MODULES, ...WORKER_MODULES] : []),
+        // Off unless the operator set its credentials; only where there is an HTTP server to mount it on.
+        ...(config.servesHttp && config.queueDashboard ? [QueueDashboardModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
@@ -88,7 +105,7 @@ export class AppModule {
   static forJobCommands(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructureModules(config), AuthModule, ...FEATURE_MODULES, JobsModule.forRoot({ tick: false }), ...JOB_MODULES],
+      imports: [...infrastructureModules(config), AuthModule, rateLimits(), ...FEATURE_MODULES, JobsModule.forRoot({ tick: false }), ...JOB_MODULES],
     };
   }
 }

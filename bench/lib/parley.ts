@@ -56,6 +56,9 @@ export class Parley {
       LOG_LEVEL: 'error',
       // Providers point `credentials.apiBaseUrl` at the fake vendor on 127.0.0.1.
       ALLOW_PRIVATE_VENDOR_URLS: 'true',
+      // The load is one token and one tenant: limits high enough never to refuse it (their Redis round trip is still paid).
+      API_RATE_LIMIT_PER_MINUTE: '100000000',
+      BUSINESS_SENDS_PER_MINUTE: '100000000',
     };
     const child = resources.track(ManagedProcess.node(`parley (${label})`, [MAIN], env));
     await child.raceCrash(waitUntilReady(`http://127.0.0.1:${port}`));

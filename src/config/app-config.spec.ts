@@ -97,4 +97,32 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALLOW_PRIVATE_VENDOR_URLS: 'true' }).allowPrivateVendorUrls).toBe(true);
     expect(errorOf({ ALLOW_PRIVATE_VENDOR_URLS: 'yes' }).variable).toBe('ALLOW_PRIVATE_VENDOR_URLS');
   });
+
+  it('turns the queue dashboard on only with both QUEUE_DASHBOARD_ variables', () => {
+    expect(loadConfig({}).queueDashboard).toBeNull();
+    expect(loadConfig({ QUEUE_DASHBOARD_USER: '', QUEUE_DASHBOARD_PASSWORD: '' }).queueDashboard).toBeNull();
+    expect(loadConfig({ QUEUE_DASHBOARD_USER: 'ops', QUEUE_DASHBOARD_PASSWORD: 'p'.repeat(12) }).queueDashboard).toEqual({ user: 'ops', password: 'p'.repeat(12) });
+    expect(errorOf({ QUEUE_DASHBOARD_USER: 'ops' }).variable).toBe('QUEUE_DASHBOARD_PASSWORD');
+    expect(errorOf({ QUEUE_DASHBOARD_PASSWORD: 'p'.repeat(12) }).variable).toBe('QUEUE_DASHBOARD_USER');
+    expect(errorOf({ QUEUE_DASHBOARD_USER: 'ops', QUEUE_DASHBOARD_PASSWORD: 'short' }).variable).toBe('QUEUE_DASHBOARD_PASSWORD');
+    expect(errorOf({ QUEUE_DASHBOARD_USER: 'o:ps', QUEUE_DASHBOARD_PASSWORD: 'p'.repeat(12) }).variable).toBe('QUEUE_DASHBOARD_USER');
+  });
+
+  it('reads the abuse limits and TRUST_PROXY, believing no proxy by default', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).rateLimits).toEqual({
+      apiPerMinute: 6000,
+      businessSendsPerMinute: 600,
+      failedAuthPerMinute: 20,
+      failedSignaturesPerMinute: 20,
+      abuseBlockSeconds: 300,
+    });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({ API_RATE_LIMIT_PER_MINUTE: '5', ABUSE_BLOCK_SECONDS: '9' }).rateLimits).toMatchObject({ apiPerMinute: 5, abuseBlockSeconds: 9 });
+    expect(errorOf({ TRUST_PROXY: 'my-proxy.internal' }).variable).toBe('TRUST_PROXY');
+    expect(errorOf({ API_RATE_LIMIT_PER_MINUTE: '0' }).variable).toBe('API_RATE_LIMIT_PER_MINUTE');
+    expect(errorOf({ BUSINESS_SENDS_PER_MINUTE: 'many' }).variable).toBe('BUSINESS_SENDS_PER_MINUTE');
+  });
 });

@@ -60,6 +60,13 @@ class EnvironmentVariables {
   @IsIn(APP_ROLES)
   APP_ROLE: string = 'all';
 
+  // Workers serve no HTTP: set, they serve GET /metrics alone on this port (api/all serve it on PORT).
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
   @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, ":", "_", "." or "-"' })
   QUEUE_PREFIX: string = 'parley';
 
@@ -109,7 +116,56 @@ class EnvironmentVariables {
   @Min(1)
   @Max(65535)
   CLAMD_PORT: number = 3310;
+
+  // Both set: the queue dashboard at /admin/queues behind HTTP Basic; both unset: no dashboard.
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^:]+$/, { message: 'must not contain ":" (HTTP Basic separates user and password with it)' })
+  QUEUE_DASHBOARD_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  QUEUE_DASHBOARD_PASSWORD?: string;
+
+  // false: request.ip is the peer address and X-Forwarded-For is ignored (any client can forge it).
+  @Matches(/^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)$/, {
+    message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+  })
+  TRUST_PROXY: string = 'false';
+
+  @IsInt()
+  @Min(1)
+  API_RATE_LIMIT_PER_MINUTE: number = 6000;
+
+  @IsInt()
+  @Min(1)
+  BUSINESS_SENDS_PER_MINUTE: number = 600;
+
+  @IsInt()
+  @Min(1)
+  FAILED_AUTH_PER_MINUTE: number = 20;
+
+  @IsInt()
+  @Min(1)
+  FAILED_SIGNATURES_PER_MINUTE: number = 20;
+
+  @IsInt()
+  @Min(1)
+  ABUSE_BLOCK_SECONDS: number = 300;
 }
+
+const INTEGER_VARIABLES = [
+  'PORT',
+  'METRICS_PORT',
+  'MEDIA_MAX_BYTES',
+  'CLAMD_PORT',
+  'API_RATE_LIMIT_PER_MINUTE',
+  'BUSINESS_SENDS_PER_MINUTE',
+  'FAILED_AUTH_PER_MINUTE',
+  'FAILED_SIGNATURES_PER_MINUTE',
+  'ABUSE_BLOCK_SECONDS',
+] as const;
 
 const VARIABLES = [
   'NODE_ENV',
@@ -134,6 +190,10 @@ const VARIABLES = [
   'MEDIA_MAX_BYTES',
   'CLAMD_HOST',
   'CLAMD_PORT',
+  'QUEUE_DASHBOARD_USER',
+  'QUEUE_DASHBOARD_PASSWORD',
+  'TRUST_PROXY',
+  ...INTEGER_VARIABLES,
 ] as const;
 
 export interface MediaConfig {
@@ -148,6 +208,21 @@ export interface MediaConfig {
   serveUnscannedByDefault: boolean;
 }
 
+/** Abuse limits (README, "Abuse limits"); every window is one minute. */
+export interface RateLimitConfig {
+  /** API requests per token (or per IP on public routes) per minute, across all instances. */
+  apiPerMinute: number;
+  /** Business-initiated sends per tenant per minute, for tenants whose setting is null. */
+  businessSendsPerMinute: number;
+  failedAuthPerMinute: number;
+  failedSignaturesPerMinute: number;
+  /** How long a source IP past one of the failure limits is refused. */
+  abuseBlockSeconds: number;
+}
+
+/** Fastify's trustProxy: false, true (any hop), a hop count, or the proxies' addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[];
+
 export class AppConfig {
   readonly nodeEnv!: 'development' | 'test' | 'production';
   readonly databaseUrl!: string;
@@ -158,6 +233,8 @@ export class AppConfig {
   readonly publicBaseUrl!: string;
   readonly port!: number;
   readonly appRole!: AppRole;
+  /** A worker's own /metrics listener; null: none (api and all processes serve /metrics on `port`). */
+  readonly metricsPort!: number | null;
   readonly queuePrefix!: string;
   readonly logLevel!: string;
   /** The built-in `sandbox` vendor and its simulation route. */
@@ -170,6 +247,10 @@ export class AppConfig {
   /** Budget alerts and admin notices are POSTed here as `{text, notification}`; null: not sent anywhere. */
   readonly alertWebhookUrl!: string | null;
   readonly media!: MediaConfig;
+  /** Operator credentials of the queue dashboard (/admin/queues); null: the dashboard is off. */
+  readonly queueDashboard!: { user: string; password: string } | null;
+  readonly trustProxy!: TrustProxy;
+  readonly rateLimits!: RateLimitConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -191,7 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
   );
   const raw = plainToInstance(EnvironmentVariables, present, { enableImplicitConversion: false });
-  for (const name of ['PORT', 'MEDIA_MAX_BYTES', 'CLAMD_PORT'] as const) {
+  for (const name of INTEGER_VARIABLES) {
     if (present[name] !== undefined) raw[name] = /^\d+$/.test(String(present[name])) ? Number(present[name]) : NaN;
   }
   const errors = validateSync(raw, { forbidUnknownValues: false });
@@ -203,6 +284,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = raw.NODE_ENV === 'production';
   if (production && !raw.JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is required in production');
   if (raw.MEDIA_STORAGE === 's3' && !raw.MEDIA_S3_BUCKET) throw new ConfigError('MEDIA_S3_BUCKET', 'is required when MEDIA_STORAGE is s3');
+  if (Boolean(raw.QUEUE_DASHBOARD_USER) !== Boolean(raw.QUEUE_DASHBOARD_PASSWORD)) {
+    const missing = raw.QUEUE_DASHBOARD_USER ? 'QUEUE_DASHBOARD_PASSWORD' : 'QUEUE_DASHBOARD_USER';
+    throw new ConfigError(missing, 'is required when the other QUEUE_DASHBOARD_ variable is set');
+  }
   if (production && !raw.ENCRYPTION_KEY && !raw.ENCRYPTION_KEYS) {
     throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
   }
@@ -219,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicBaseUrl: (raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
     port: raw.PORT,
     appRole: raw.APP_ROLE as AppRole,
+    metricsPort: raw.METRICS_PORT ?? null,
     queuePrefix: raw.QUEUE_PREFIX,
     logLevel: raw.LOG_LEVEL,
     sandboxEnabled: raw.SANDBOX_ENABLED === undefined ? !production : raw.SANDBOX_ENABLED === 'true',
@@ -232,5 +318,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clamd: raw.CLAMD_HOST ? { host: raw.CLAMD_HOST, port: raw.CLAMD_PORT } : null,
       serveUnscannedByDefault: !production,
     },
+    queueDashboard:
+      raw.QUEUE_DASHBOARD_USER && raw.QUEUE_DASHBOARD_PASSWORD ? { user: raw.QUEUE_DASHBOARD_USER, password: raw.QUEUE_DASHBOARD_PASSWORD } : null,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    rateLimits: {
+      apiPerMinute: raw.API_RATE_LIMIT_PER_MINUTE,
+      businessSendsPerMinute: raw.BUSINESS_SENDS_PER_MINUTE,
+      failedAuthPerMinute: raw.FAILED_AUTH_PER_MINUTE,
+      failedSignaturesPerMinute: raw.FAILED_SIGNATURES_PER_MINUTE,
+      abuseBlockSeconds: raw.ABUSE_BLOCK_SECONDS,
+    },
   } as AppConfig);
+}
+
+function parseTrustProxy(value: string): TrustProxy {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim());
 }

@@ -1,6 +1,7 @@
 import { BudgetPeriodResetService } from '../../src/modules/budgets/budget-period-reset.service';
 import { FakeVendor, type FakeResponse } from '../support/fake-vendor';
 import { createProvider, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
+import { finishSkippingBackoff, ShiftedClock } from '../support/shifted-clock';
 import { waitFor } from '../support/spawn';
 import { countStatements } from '../support/statement-counter';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -18,11 +19,13 @@ const startOfDay = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUT
 
 describe('send budgets', () => {
   jest.setTimeout(120_000);
+  // Moved forward only by the retry tests, so that backoffs pass at once; back to real time after them.
+  const clock = new ShiftedClock();
   let t: TestApp;
   let vendor: FakeVendor;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ clock });
     vendor = await FakeVendor.start();
     vendor.on('POST', SEND_PATH, accepted);
   });
@@ -348,6 +351,8 @@ describe('send budgets', () => {
   });
 
   describe('release and retries', () => {
+    afterAll(() => clock.reset());
+
     it('gives the reservation back when the vendor refuses for good, and keeps one reservation across retries', async () => {
       const { tenant, provider } = await smsTenant();
       const budget = await createBudget(tenant, { providerId: provider.id, period: 'daily', maxMessages: 3, hardStop: true });
@@ -362,7 +367,7 @@ describe('send budgets', () => {
       // 503 twice, then accepted: three vendor calls, one message counted.
       vendor.respondWith(unavailable, unavailable);
       const retried = await t.http().post('/api/v1/messages').set('Authorization', tenant.auth()).send({ to: '+31612340011', channel: 'sms', text: 'y' }).expect(202);
-      expect(await waitForStatus(t, tenant, retried.body.id as string, ['sent', 'failed'], 20_000)).toMatchObject({ status: 'sent' });
+      expect(await finishSkippingBackoff(t, clock, tenant, retried.body.id as string)).toMatchObject({ status: 'sent' });
       expect(sends()).toHaveLength(4);
       const row = await budgetRow(budget.id as string);
       expect(row.messages).toBe(1);
@@ -381,7 +386,7 @@ describe('send budgets', () => {
         const onBackup = await createBudget(tenant, { providerId: backup.id, period: 'daily', maxMessages: 10, hardStop: true });
         vendor.respondWith(unavailable, unavailable, unavailable, unavailable);
         const res = await t.http().post('/api/v1/messages').set('Authorization', tenant.auth()).send({ to: '+31612340012', channel: 'sms', text: 'z' }).expect(202);
-        const done = await waitForStatus(t, tenant, res.body.id as string, ['sent', 'failed'], 30_000);
+        const done = await finishSkippingBackoff(t, clock, tenant, res.body.id as string);
         expect(done).toMatchObject({ status: 'sent', providerId: backup.id });
         expect((await budgetRow(onPrimary.id as string)).messages).toBe(0);
         expect((await budgetRow(onBackup.id as string)).messages).toBe(1);

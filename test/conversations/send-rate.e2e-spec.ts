@@ -1,6 +1,8 @@
 import { OutboundPump } from '../../src/modules/conversations/jobs/outbound-pump';
+import { ProviderRateLimiter } from '../../src/modules/conversations/sending/provider-rate-limiter';
 import { FakeVendor } from '../support/fake-vendor';
 import { createProvider, twilioSmsProvider, waitForStatus } from '../support/messaging';
+import { waitFor } from '../support/spawn';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
 
 const SEND_PATH = '/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json';
@@ -81,8 +83,8 @@ describe('provider send rate', () => {
     // A second instance of the same deployment (same database, same Redis prefix), dispatching too.
     const other = await startTestApp({ env: { QUEUE_PREFIX: t.config.queuePrefix } });
     try {
-      // Both have said they are alive (a heartbeat every 2 s), so each takes half of the rate.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // Both have heard of each other (a heartbeat every 2 s), so each takes half of the rate.
+      await waitFor(async () => [t, other].every((app) => app.app.get(ProviderRateLimiter).dispatchers() === 2), 5000, 50);
       const tenant = await t.createTenant();
       await createProvider(t, tenant, twilioSmsProvider(vendor.url, { rateLimitPerSecond: 4 }));
       const ids = await sendAll(tenant, 16);

@@ -115,10 +115,10 @@ describe('bad input answers 4xx in the contract shape', () => {
       expect(stored).toHaveLength(0);
     });
 
-    it('answers PUT on a POST route with 405 methodNotAllowed and Allow', async () => {
+    it('answers PUT on a GET and POST route with 405 methodNotAllowed and Allow', async () => {
       const res = await t.http().put('/api/v1/messages').set('Authorization', tenant.auth()).send({});
       expect(res.status).toBe(405);
-      expect(res.headers.allow).toBe('POST');
+      expect(res.headers.allow).toBe('GET, POST');
       expect(res.body).toEqual(errorShaped('methodNotAllowed'));
     });
   });
@@ -147,12 +147,14 @@ describe('bad input answers 4xx in the contract shape', () => {
     it('finds the list routes in the OpenAPI document', () => {
       expect(listRoutes.map((path) => path.replace(/[0-9a-f-]{36}/, '{id}'))).toEqual(
         expect.arrayContaining([
+          '/api/v1/admin/audit-log',
           '/api/v1/admin/providers',
           '/api/v1/admin/templates',
           '/api/v1/admin/webhook-events',
           '/api/v1/contacts',
           '/api/v1/conversations',
           '/api/v1/conversations/{id}/messages',
+          '/api/v1/messages',
           '/api/v1/templates',
         ]),
       );

@@ -69,6 +69,9 @@ describe('scheduled jobs under operator control (job:list, job:run)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    // Suites before this one run jobs on clocks moved ahead (test/support/shifted-clock.ts): their rows would
+    // stay "last" for job:list until real time catches up with them.
+    await t.dataSource.query('DELETE FROM job_run WHERE started_at > now()');
     tenant = await t.createTenant('Jobs');
     provider = await createProvider(t, tenant, { name: 'Sandbox SMS', kind: 'sms', vendor: 'sandbox', phoneNumber: '+3197000000002', credentials: {} });
   });

@@ -11,7 +11,7 @@ const TWILIO = {
 };
 const PROVIDER_KEYS = [
   'active', 'allowedNumbers', 'channel', 'createdAt', 'hasCredentials', 'id', 'kind', 'messagingTierLimit', 'name', 'phoneNumber',
-  'priority', 'rateLimitPerSecond', 'updatedAt', 'vendor', 'webhookUrl',
+  'priority', 'rateLimitPerSecond', 'updatedAt', 'vendor', 'webhookSourceIps', 'webhookUrl',
 ];
 
 describe('admin providers API', () => {

@@ -71,7 +71,7 @@ export async function startTestApp({ env = {}, clock }: TestAppOptions = {}): Pr
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (clock) builder.overrideProvider(Clock).useValue(clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new HttpPlatformAdapter(), { bodyParser: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new HttpPlatformAdapter(config.trustProxy), { bodyParser: false });
   // Closed after the suite even if listen or the suite's own set-up throws (see close-leftovers.ts).
   const tracked = trackOpen(app);
   configureHttpApp(app, config);

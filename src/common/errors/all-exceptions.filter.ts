@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { DomainError, ErrorDetails } from './domain-error';
+import { DomainError, ErrorDetails, RateLimitedError } from './domain-error';
 import { ERROR_STATUS, ErrorCode } from './error-code';
 
 interface ErrorBody {
@@ -44,6 +44,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const { status, body } = this.render(exception);
     const { httpAdapter } = this.adapterHost;
     if (httpAdapter.isHeadersSent(response)) return;
+    if (exception instanceof RateLimitedError) httpAdapter.setHeader(response, 'Retry-After', String(exception.retryAfterSeconds));
     httpAdapter.reply(response, body, status);
   }
 

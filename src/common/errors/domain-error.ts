@@ -43,3 +43,14 @@ export class MethodNotAllowedError extends DomainError {
     super(ErrorCode.MethodNotAllowed, `${method} is not allowed here; use ${allowed.join(', ')}.`, { allowed });
   }
 }
+
+/** 429 `rateLimited`; the global filter sends `Retry-After` (whole seconds, at least 1). */
+export class RateLimitedError extends DomainError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterMs: number, details?: ErrorDetails) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(ErrorCode.RateLimited, message, { ...details, retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

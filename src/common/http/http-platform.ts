@@ -7,6 +7,9 @@ import { DomainError, MethodNotAllowedError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { requestId } from '../logging/logger-options';
 import { httpRequestDuration } from '../metrics/metrics';
+import { clientAddress } from '../rate-limit/client-address';
+import { FailedAttempts, type FailureKind } from '../rate-limit/failed-attempts';
+import type { TrustProxy } from '../../config/app-config';
 import { requestLoad } from './request-load';
 import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth';
 
@@ -34,10 +37,11 @@ declare module 'fastify' {
 export class HttpPlatformAdapter extends FastifyAdapter {
   private readonly routes = Router();
 
-  constructor() {
+  /** `trustProxy`: TRUST_PROXY; by default request.ip is the peer and X-Forwarded-For is not believed. */
+  constructor(trustProxy: TrustProxy = false) {
     super({
       bodyLimit: BODY_LIMIT_BYTES,
-      trustProxy: true,
+      trustProxy,
       // No Fastify logger: requests are logged by pino-http (see logger-options), Fastify logs nothing itself.
       genReqId: requestId,
       clientErrorHandler,
@@ -68,6 +72,7 @@ export class HttpPlatformAdapter extends FastifyAdapter {
 export function configureHttpPlatform(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
+  const failures = app.get(FailedAttempts, { strict: false });
   fastify.addHook('onRequest', (request, reply, done) => {
     requestLoad.started();
     // 'close' comes for every request, answered or abandoned.
@@ -79,6 +84,13 @@ export function configureHttpPlatform(app: NestFastifyApplication): void {
       done(new DomainError(ErrorCode.UnsupportedMediaType, `Content-Encoding ${encoding} is not supported; send the body uncompressed.`));
       return;
     }
+    // An address past its failure limit is refused before its body is read or its signature or token checked.
+    const kind = failureKind(request.url);
+    const refusal = kind && failures.refusal(kind, clientAddress(request.ip));
+    if (refusal) {
+      done(refusal);
+      return;
+    }
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -86,8 +98,17 @@ export function configureHttpPlatform(app: NestFastifyApplication): void {
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    // Every 401 is a bearer token (or event-stream token) that did not verify.
+    if (reply.statusCode === 401) void failures.record('auth', clientAddress(request.ip));
     done();
   });
+}
+
+/** Which failure limit guards a path: webhooks count bad signatures, the API bad tokens. */
+function failureKind(url: string): FailureKind | null {
+  if (WEBHOOK_PATH.test(url)) return 'signature';
+  // The queue dashboard's Basic auth is guessable too.
+  return url.startsWith('/api/') || url.startsWith('/admin/queues') ? 'auth' : null;
 }
 
 function registerBodyParsers(fastify: FastifyInstance): void {

@@ -24,6 +24,8 @@ export interface LastJobRun {
 
 /** Runs are kept this long; a job's newest run is kept whatever its age, so `job:list` always knows it. */
 export const JOB_RUN_RETENTION_DAYS = 7;
+/** How far behind the tick another instance's clock may be and its run still count for the tick. */
+const TICK_CLOCK_SLACK_MS = 5_000;
 /** Each process prunes at most this often (minute jobs write ~3,000 rows a day). */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -43,6 +45,18 @@ export class JobRunLog {
       this.lastPrunedAt = Date.now();
       await this.prune(new Date(run.startedAt.getTime() - JOB_RUN_RETENTION_DAYS * 86_400_000));
     }
+  }
+
+  /**
+   * Whether a scheduled run of this tick is recorded (by any instance). A few seconds of slack before the tick
+   * cover instances whose clocks run slightly behind; the previous tick of the most frequent job is a minute earlier.
+   */
+  async tickRecorded(name: string, tick: Date): Promise<boolean> {
+    const [{ recorded }] = await this.dataSource.query<{ recorded: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM job_run WHERE name = $1 AND trigger = 'schedule' AND outcome <> 'skipped' AND started_at >= $2) AS recorded`,
+      [name, new Date(tick.getTime() - TICK_CLOCK_SLACK_MS)],
+    );
+    return recorded;
   }
 
   /** Deletes runs older than `before`, except each job's newest. */

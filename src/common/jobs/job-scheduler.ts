@@ -4,6 +4,9 @@ import { CronJob } from 'cron';
 import { JOB_TIME_ZONE, JobRegistry, type RegisteredJob } from './job-registry';
 import { JobRunner } from './job-runner';
 
+/** How late a cron may fire (a busy event loop) and still be taken for the tick it was scheduled for. */
+const TICK_LATENESS_MS = 30_000;
+
 /**
  * Ticks every registered job on its schedule (worker and all processes only), each tick through JobRunner.
  * The crons live in Nest's SchedulerRegistry, which stops them at shutdown (and tests stop them at start);
@@ -42,7 +45,10 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private tick(job: RegisteredJob): Promise<void> {
-    const run = this.runner.run(job.job, 'schedule').then(
+    // The scheduled time this tick stands for, the same in every instance whose cron fired for it (at most
+    // TICK_LATENESS_MS late; every schedule is at least a minute apart).
+    const tickAt = JobRegistry.nextRunAt(job.schedule, new Date(Date.now() - TICK_LATENESS_MS));
+    const run = this.runner.run(job.job, 'schedule', tickAt).then(
       () => undefined,
       (e: unknown) => this.logger.error({ job: job.name, err: e }, 'scheduled job failed'),
     );

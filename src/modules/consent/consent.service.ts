@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
+import { consentChanges } from '../../common/metrics/metrics';
 import { hydrate } from '../../database/hydrate';
 import { outboxIds, rowEventsSql } from '../events/event-snapshots';
 import type { Channel } from '../providers/provider-kind';
@@ -47,6 +48,8 @@ export class ConsentService {
         outboxIds(1),
       ],
     );
+    // In a caller's transaction that later rolls back (a refused webhook batch), this may count once too often.
+    consentChanges.inc({ channel: input.channel, direction: input.status, source: input.source });
     return hydrate(this.records.manager.connection, ConsentRecord, rows)[0];
   }
 

@@ -1,3 +1,4 @@
+import { consentChanges } from '../../common/metrics/metrics';
 import { outboxIds, rowEventsSql } from '../events/event-snapshots';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -75,6 +76,7 @@ export class MarketingPreferencesService {
         outboxIds(records.length),
       ],
     );
+    for (const r of records) consentChanges.inc({ channel: 'whatsapp', direction: r.preference.event.action === 'stop' ? 'opted_out' : 'opted_in', source: 'vendor' });
     for (const r of records) this.logger.log({ contactId: r.contactId, action: r.preference.event.action }, 'WhatsApp marketing preference');
   }
 }

@@ -8,6 +8,7 @@ import { Tenant } from '../../common/tenancy/tenant.entity';
 @Check('tenant_settings_quiet_hours_end_check', `quiet_hours_end ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'`)
 @Check('tenant_settings_quiet_hours_check', '(quiet_hours_start IS NULL) = (quiet_hours_end IS NULL)')
 @Check('tenant_settings_duplicate_policy_check', `duplicate_policy IN ('retry', 'fail')`)
+@Check('tenant_settings_business_sends_per_minute_check', 'business_sends_per_minute IS NULL OR business_sends_per_minute > 0')
 export class TenantSettingsRow {
   @PrimaryColumn('uuid', { name: 'tenant_id', primaryKeyConstraintName: 'tenant_settings_pkey' })
   tenantId!: string;
@@ -54,6 +55,10 @@ export class TenantSettingsRow {
   /** Serve media no virus scanner has checked (`unscanned`); null: the environment's default. */
   @Column('boolean', { name: 'serve_unscanned_media', nullable: true })
   serveUnscannedMedia!: boolean | null;
+
+  /** Cap on business-initiated sends (SMS, templates) per minute; null: the environment's default. */
+  @Column('integer', { name: 'business_sends_per_minute', nullable: true })
+  businessSendsPerMinute!: number | null;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt!: Date;

@@ -31,6 +31,8 @@ export interface TenantSettings {
   duplicatePolicy: DuplicatePolicy;
   /** The tenant's choice; null: the environment's (`config.media.serveUnscannedByDefault`). */
   serveUnscannedMedia: boolean | null;
+  /** The tenant's cap on business-initiated sends per minute; null: BUSINESS_SENDS_PER_MINUTE. */
+  businessSendsPerMinute: number | null;
 }
 
 /** What a tenant gets until an admin changes it: industry keywords (Twilio's plus Dutch), WhatsApp opt-in required. */
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   timezone: 'UTC',
   duplicatePolicy: 'retry',
   serveUnscannedMedia: null,
+  businessSendsPerMinute: null,
 };
 
 /**
@@ -117,6 +120,7 @@ export class TenantSettingsService {
       requireOptIn: { ...settings.requireOptIn },
       requiredOptOutKeywords: [...REQUIRED_OPT_OUT_KEYWORDS],
       serveUnscannedMedia: this.effectiveServeUnscanned(settings),
+      businessSendsPerMinute: settings.businessSendsPerMinute ?? this.config.rateLimits.businessSendsPerMinute,
     };
   }
 
@@ -155,6 +159,7 @@ function fromRow(row: TenantSettingsRow): TenantSettings {
     timezone: row.timezone,
     duplicatePolicy: row.duplicatePolicy,
     serveUnscannedMedia: row.serveUnscannedMedia,
+    businessSendsPerMinute: row.businessSendsPerMinute,
   };
 }
 
@@ -173,5 +178,6 @@ function toRow(tenantId: string, s: TenantSettings): Partial<TenantSettingsRow> 
     timezone: s.timezone,
     duplicatePolicy: s.duplicatePolicy,
     serveUnscannedMedia: s.serveUnscannedMedia,
+    businessSendsPerMinute: s.businessSendsPerMinute,
   };
 }

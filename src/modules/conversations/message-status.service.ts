@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type MessageTransition, recordMessageTransitions } from '../../common/metrics/message-transitions';
 import type { BudgetSettlement } from '../budgets/budget-reservations';
 import { type CapturedCost, CostCapture, type CostedMessage, type CurrentCost, type ReportedPricing } from '../budgets/cost/cost-capture';
 import { CostSettlement } from '../budgets/cost/cost-settlement';
 import { normalizeNullableDecimal, subtractDecimal } from '../budgets/cost/money';
 import { outboxIds } from '../events/event-snapshots';
 import type { StatusUpdateEvent } from '../providers/adapters/channel-adapter';
+import { ProviderCache } from '../providers/provider-cache';
 import type { CostSource, Message, MessagePricing, MessageStatus } from './message.entity';
 import { messageStepEventsSql, stepsBetween } from './message-events';
 import { type DeliveryState, progress } from './status-progression';
@@ -56,7 +58,12 @@ export interface AppliedStatuses {
   outcomes: StatusOutcome[];
   /** Vendor ids whose statuses were parked: for `applyParkedNow` once the caller has committed. */
   parked: ParkedKey[];
+  /** The statuses messages entered: for `announce` once the caller has committed. */
+  changes: StatusChange[];
 }
+
+/** A message that entered a status through a vendor's update (its vendor is resolved when announced). */
+export type StatusChange = Omit<MessageTransition, 'vendor'>;
 
 /**
  * Every status write of an outbound message. Writes are conditional so that concurrent workers and
@@ -72,6 +79,7 @@ export class MessageStatusService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly costs: CostCapture,
     private readonly settlement: CostSettlement,
+    private readonly providers: ProviderCache,
   ) {}
 
   /**
@@ -84,7 +92,7 @@ export class MessageStatusService {
    * id meanwhile).
    */
   async applyStatuses(manager: EntityManager, statuses: VendorStatus[]): Promise<AppliedStatuses> {
-    if (statuses.length === 0) return { outcomes: [], parked: [] };
+    if (statuses.length === 0) return { outcomes: [], parked: [], changes: [] };
     const keys = distinctKeys(statuses);
     const rows = await manager.query<DeliveryRow[]>(
       `SELECT m.id, m.provider_id, m.vendor_message_id, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.played_at,
@@ -179,9 +187,25 @@ export class MessageStatusService {
       );
       // In this transaction: the messages' reservations above and their budgets move together.
       await this.settlement.settle(settlements, manager);
-      for (const t of changed) if (t.statusChanged) this.logger.debug({ messageId: t.id, from: t.from, to: t.state.status }, 'status applied');
     }
-    return { outcomes, parked: distinctKeys(parked) };
+    const changes = changed.filter((t) => t.statusChanged).map((t) => t.change());
+    return { outcomes, parked: distinctKeys(parked), changes };
+  }
+
+  /**
+   * Counts and logs the status changes of a committed transaction, one line each. The vendor comes from the
+   * provider cache (warm on these paths: the webhook or dispatch that caused the change has just used it).
+   * Answers the vendor of each provider involved.
+   */
+  async announce(changes: StatusChange[]): Promise<Map<string, string>> {
+    if (changes.length === 0) return new Map();
+    const vendors = new Map<string, string>();
+    for (const providerId of new Set(changes.map((c) => c.providerId).filter((id): id is string => id !== null))) {
+      const resolved = await this.providers.get(providerId).catch(() => null);
+      vendors.set(providerId, resolved?.provider.vendor ?? 'unknown');
+    }
+    recordMessageTransitions(changes.map((c) => ({ ...c, vendor: (c.providerId && vendors.get(c.providerId)) || 'unknown' })));
+    return vendors;
   }
 
   /**
@@ -276,14 +300,15 @@ export class MessageStatusService {
   private async takeParked(probe: string, take: string, params: unknown[]): Promise<void> {
     const found = await this.dataSource.query<unknown[]>(probe, params);
     if (found.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
+    const applied = await this.dataSource.transaction(async (manager) => {
       // DELETE … RETURNING answers [rows, count] through TypeORM.
       const [rows] = await manager.query<[{ provider_id: string; status_update: StoredUpdate; created_at: Date }[], number]>(take, params);
       const updates = rows
         .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
         .map(({ provider_id, status_update }) => ({ providerId: provider_id, update: { ...status_update, timestamp: new Date(status_update.timestamp) } }));
-      await this.applyStatuses(manager, updates);
+      return this.applyStatuses(manager, updates);
     });
+    await this.announce(applied.changes).catch((e: unknown) => this.logger.warn({ err: e }, 'could not announce applied statuses'));
   }
 }
 
@@ -344,6 +369,19 @@ class Target {
       };
     }
     return 'applied';
+  }
+
+  change(): StatusChange {
+    return {
+      messageId: this.id,
+      providerId: this.row.provider_id,
+      channel: this.row.channel,
+      direction: 'outbound',
+      status: this.state.status,
+      vendorMessageId: this.row.vendor_message_id,
+      errorCode: this.error?.code ?? null,
+      phone: this.row.recipient,
+    };
   }
 }
 

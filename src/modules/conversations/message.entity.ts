@@ -20,8 +20,11 @@ import { Conversation } from './conversation.entity';
 
 export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export type MessageDirection = 'outbound' | 'inbound';
+export const MESSAGE_DIRECTIONS = ['outbound', 'inbound'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 export type CostSource = 'vendor' | 'estimate';
+/** `sent_by` of the messages Parley sends by itself (keyword acknowledgements). */
+export const SYSTEM_SENDER = 'system';
 /** Every inbound type, and the outbound-only `template` and `media`. */
 export const MESSAGE_TYPES = ['template', 'media', ...INBOUND_TYPES] as const;
 /** Outbound media stays `media`; inbound media is filed by kind (`image`, `audio`, …). */
@@ -297,6 +300,10 @@ export class Message {
 
   @Column('text', { name: 'vendor_error_message', nullable: true })
   vendorErrorMessage!: string | null;
+
+  /** Who sent an outbound message: the token's `sub`, or `system` (SYSTEM_SENDER); null for inbound. */
+  @Column('text', { name: 'sent_by', nullable: true })
+  sentBy!: string | null;
 
   /** The quoted message, when Parley knows it. */
   @Column('uuid', { name: 'reply_to_message_id', nullable: true })

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantId } from '../../auth/auth.decorators';
+import { CurrentPrincipal, TenantId } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
 import { ValidationFailedError } from '../../common/errors/domain-error';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
+import { BusinessSendCapped } from '../../common/rate-limit/business-send-cap';
 import { ApiAuthenticated, ApiErrors, JSON_BODY_ERRORS } from '../../common/openapi/api-errors';
-import { MessageResponse, SendMessageDto } from './dto/message.dto';
+import { MessageListResponse, MessageQueryDto, MessageResponse, SendMessageDto } from './dto/message.dto';
 import { IdempotencyKey } from './idempotency-key.decorator';
 import { MessagesService } from './messages.service';
 import { SendMessageService } from './sending/send-message.service';
@@ -20,6 +22,7 @@ export class MessagesController {
 
   @Post()
   @HttpCode(202)
+  @BusinessSendCapped()
   @ApiOperation({
     summary: 'Send a text, template, media, interactive, reaction or location message',
     description:
@@ -34,16 +37,31 @@ export class MessagesController {
     { status: 404, description: '`notFound`: the contactId or providerId is not this tenant\'s, or the reacted-to/quoted message is not the contact\'s' },
     { status: 409, description: '`conflict`: this Idempotency-Key was used with another body' },
     422,
+    { status: 429, description: '`rateLimited` (see Retry-After): the token\'s requests per minute, or the tenant\'s business-initiated sends (SMS, templates) per minute' },
   )
   async send(
-    @TenantId() tenantId: string,
+    @CurrentPrincipal() principal: Principal,
     @Body() dto: SendMessageDto,
     @IdempotencyKey() idempotencyKey?: string,
   ): Promise<MessageResponse> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new ValidationFailedError({ 'Idempotency-Key': 'must be 1-255 visible ASCII characters' });
     }
-    return this.messages.toResponse(await this.sender.send(tenantId, dto, idempotencyKey));
+    return this.messages.toResponse(await this.sender.send(principal.tenantId, principal.sub, dto, idempotencyKey));
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: "The tenant's messages across conversations, newest first",
+    description:
+      'Filters combine (AND): `status`, `direction`, `channel`, `providerId`, `contactId`, and `since` (inclusive) / `until` (exclusive) on `createdAt`. ' +
+      'Keyset-paged: pass `nextCursor` back as `cursor` until it is null. Each item is the message resource of GET /messages/{id}.',
+  })
+  @ApiOkResponse({ type: MessageListResponse })
+  @ApiErrors(400)
+  async list(@TenantId() tenantId: string, @Query() query: MessageQueryDto): Promise<MessageListResponse> {
+    const page = await this.messages.list(tenantId, query);
+    return { items: page.items.map((m) => this.messages.toResponse(m)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
-import { NotFoundError } from '../../common/errors/domain-error';
+import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
+import { paginate, type Page } from '../../common/pagination/keyset-pagination';
+import { parseTimestamp } from '../../common/validation/is-timestamp';
 import { normalizeNullableDecimal } from '../budgets/cost/money';
 import { MediaFile } from '../media/media-file.entity';
 import { sanitizeFileName } from '../media/storage/media-key';
-import type { MessageMediaResponse, MessageResponse } from './dto/message.dto';
+import type { MessageMediaResponse, MessageQueryDto, MessageResponse } from './dto/message.dto';
 import { Message } from './message.entity';
 
 /** Inbound media with no media_file row: filed before Parley kept files, so it was never downloaded. */
@@ -29,6 +31,33 @@ export class MessagesService {
       .getOne();
     if (!message) throw new NotFoundError('Message');
     return message;
+  }
+
+  /**
+   * The tenant's messages across conversations, newest first, each as GET /messages/:id shows it (media row
+   * joined in the same statement). Keyset on (created_at, id): message_retention_idx (tenant_id, created_at)
+   * serves the order; the other filters narrow the rows it walks.
+   */
+  list(tenantId: string, query: MessageQueryDto): Promise<Page<Message>> {
+    const since = query.since === undefined ? undefined : parseTimestamp(query.since)!;
+    const until = query.until === undefined ? undefined : parseTimestamp(query.until)!;
+    if (since && until && until <= since) throw new ValidationFailedError({ until: 'must be after since' });
+    const qb = withMediaFile(this.messages.createQueryBuilder('m'), 'm').where('m.tenantId = :tenantId', { tenantId });
+    if (query.status) qb.andWhere('m.status = :status', { status: query.status });
+    if (query.direction) qb.andWhere('m.direction = :direction', { direction: query.direction });
+    if (query.channel) qb.andWhere('m.channel = :channel', { channel: query.channel });
+    if (query.providerId) qb.andWhere('m.providerId = :providerId', { providerId: query.providerId });
+    if (query.contactId) qb.andWhere('m.contactId = :contactId', { contactId: query.contactId });
+    if (since) qb.andWhere('m.createdAt >= :since', { since });
+    if (until) qb.andWhere('m.createdAt < :until', { until });
+    return paginate(qb, {
+      sortColumn: 'm.createdAt',
+      idColumn: 'm.id',
+      position: (m) => ({ sort: m.createdAt, id: m.id }),
+      cursor: query.cursor,
+      limit: query.limit,
+      joinsAddNoRows: true,
+    });
   }
 
   toResponse(m: Message): MessageResponse {
@@ -61,6 +90,7 @@ export class MessagesService {
       costSource: m.costSource,
       part: m.partIndex === null || m.partCount === null ? null : { index: m.partIndex, count: m.partCount },
       fallbackForMessageId: m.fallbackForMessageId,
+      sentBy: m.sentBy,
       createdAt: m.createdAt.toISOString(),
       sentAt: m.sentAt?.toISOString() ?? null,
       deliveredAt: m.deliveredAt?.toISOString() ?? null,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { Principal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { decodeCursor, type Page } from '../../common/pagination/keyset-pagination';
 import type { PageQueryDto } from '../../common/pagination/page-query.dto';
@@ -59,16 +60,20 @@ export class EventDeliveriesService {
 
   /**
    * Sends a delivery again, whatever its status: back to pending, due now, queued. Its attempts so far stay
-   * listed; the receiver gets the same event id and payload.
+   * listed; the receiver gets the same event id and payload. The same statement records it in the audit log.
    */
-  async redeliver(tenantId: string, id: string): Promise<EventDeliveryResponse> {
+  async redeliver(principal: Principal, id: string): Promise<EventDeliveryResponse> {
     const rows = await this.dataSource.query<DeliveryRow[]>(
       `WITH d AS (
          UPDATE event_delivery SET status = 'pending', next_attempt_at = now(), delivered_at = NULL, updated_at = now()
          WHERE id = $1 AND tenant_id = $2 RETURNING *
+       ),
+       audited AS (
+         INSERT INTO audit_log (tenant_id, actor, action, entity_type, entity_id, changes)
+         SELECT $2, $3, 'eventDelivery.redelivered', 'event_delivery', d.id, jsonb_build_object('subscriptionId', d.subscription_id) FROM d
        )
        SELECT ${DELIVERY_COLUMNS} FROM d JOIN event_outbox e ON e.id = d.event_id`,
-      [id, tenantId],
+      [id, principal.tenantId, principal.sub],
     );
     if (rows.length === 0) throw new NotFoundError('Event delivery');
     await this.queue.enqueue([{ id: rows[0].id, attempts: rows[0].attempts, redelivery: true }]);

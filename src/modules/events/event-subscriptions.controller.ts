@@ -107,7 +107,7 @@ export class EventDeliveriesController {
   @ApiOperation({ summary: 'Send a delivery again (pending, delivered or failed): same event id and payload' })
   @ApiAcceptedResponse({ type: EventDeliveryResponse })
   @ApiErrors(404)
-  redeliver(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<EventDeliveryResponse> {
-    return this.deliveries.redeliver(tenantId, id);
+  redeliver(@CurrentPrincipal() principal: Principal, @Param('id', ParseIdPipe) id: string): Promise<EventDeliveryResponse> {
+    return this.deliveries.redeliver(principal, id);
   }
 }

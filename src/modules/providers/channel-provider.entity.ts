@@ -70,6 +70,10 @@ export class ChannelProvider {
   @Column('text', { name: 'allowed_numbers', array: true, nullable: true })
   allowedNumbers!: string[] | null;
 
+  /** CIDR blocks webhooks must come from (vendors that do not sign them); null: any source. */
+  @Column('cidr', { name: 'webhook_source_ips', array: true, nullable: true })
+  webhookSourceIps!: string[] | null;
+
   @Column('text', { name: 'credentials_sealed' })
   credentialsSealed!: string;
 

@@ -8,6 +8,7 @@ import { CacheInvalidationBus } from '../../common/cache/cache-invalidation.bus'
 import { SecretBox } from '../../common/crypto/secret-box';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
+import { parseCidr } from '../../common/rate-limit/source-allowlist';
 import type { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { InvalidPhoneNumberError, normalizePhoneNumber } from '../../common/phone/phone-number';
 import { AppConfig } from '../../config/app-config';
@@ -54,6 +55,7 @@ export class ProvidersService {
     const policy = adapter.webhookSecretPolicy(dto.kind);
     if (policy === 'required' && !dto.webhookSecret) problems.webhookSecret = `is required for ${dto.vendor}`;
     await this.checkApiBaseUrl(dto.credentials, problems);
+    const webhookSourceIps = normalizeSourceIps(dto.webhookSourceIps, problems);
     if (Object.keys(problems).length > 0) throw new ValidationFailedError(problems);
 
     const id = randomUUID();
@@ -71,6 +73,7 @@ export class ProvidersService {
       rateLimitPerSecond: dto.rateLimitPerSecond ?? adapter.defaultRateLimitPerSecond(dto.kind),
       messagingTierLimit: dto.messagingTierLimit ?? null,
       allowedNumbers: normalizeAllowed(dto.allowedNumbers),
+      webhookSourceIps,
       credentialsSealed: this.seal(id, 'credentials', JSON.stringify(dto.credentials)),
       webhookSecretSealed: webhookSecret === null ? null : this.seal(id, 'webhook_secret', webhookSecret),
       verifyTokenSealed: dto.verifyToken ? this.seal(id, 'verify_token', dto.verifyToken) : null,
@@ -132,6 +135,11 @@ export class ProvidersService {
     if (dto.rateLimitPerSecond !== undefined) provider.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.messagingTierLimit !== undefined) provider.messagingTierLimit = dto.messagingTierLimit;
     if (dto.allowedNumbers !== undefined) provider.allowedNumbers = normalizeAllowed(dto.allowedNumbers);
+    if (dto.webhookSourceIps !== undefined) {
+      const problems: Record<string, string> = {};
+      provider.webhookSourceIps = normalizeSourceIps(dto.webhookSourceIps, problems);
+      if (Object.keys(problems).length > 0) throw new ValidationFailedError(problems);
+    }
     if (dto.webhookSecret !== undefined) provider.webhookSecretSealed = this.seal(id, 'webhook_secret', dto.webhookSecret);
     if (dto.verifyToken !== undefined) provider.verifyTokenSealed = this.seal(id, 'verify_token', dto.verifyToken);
     changed.push(...fieldNames(dto).filter((field) => field !== 'credentials'));
@@ -193,6 +201,7 @@ export class ProvidersService {
       rateLimitPerSecond: provider.rateLimitPerSecond,
       messagingTierLimit: provider.messagingTierLimit,
       allowedNumbers: provider.allowedNumbers,
+      webhookSourceIps: provider.webhookSourceIps,
       webhookUrl: this.webhookUrl(provider),
       hasCredentials: Object.keys(this.credentialsOf(provider)).length > 0,
       createdAt: provider.createdAt.toISOString(),
@@ -270,6 +279,18 @@ function normalizeSender(kind: ProviderKind, input: string): string {
 function normalizeAllowed(numbers: string[] | null | undefined): string[] | null {
   if (!numbers) return null;
   return [...new Set(numbers.map((n, i) => normalizePhoneNumber(n, `allowedNumbers.${i}`)))];
+}
+
+/** The allowlist as PostgreSQL's cidr[] takes it, each block once; problems are named by index. */
+function normalizeSourceIps(blocks: string[] | null | undefined, problems: Record<string, string>): string[] | null {
+  if (!blocks) return null;
+  const normalized = new Set<string>();
+  blocks.forEach((block, i) => {
+    const parsed = parseCidr(block);
+    if ('problem' in parsed) problems[`webhookSourceIps.${i}`] = parsed.problem;
+    else normalized.add(parsed.cidr);
+  });
+  return [...normalized];
 }
 
 function fieldNames(dto: object): string[] {

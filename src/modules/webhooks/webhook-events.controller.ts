@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, TenantId } from '../../auth/auth.decorators';
+import { AdminOnly, CurrentPrincipal, TenantId } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
 import { ApiAuthenticated, ApiErrors } from '../../common/openapi/api-errors';
 import { WebhookEventListResponse, WebhookEventQueryDto, WebhookEventResponse } from './dto/webhook-event.dto';
@@ -27,7 +28,7 @@ export class WebhookEventsController {
   @ApiOperation({ summary: 'Process a stored delivery again (e.g. a dead one after a fix)' })
   @ApiAcceptedResponse({ type: WebhookEventResponse })
   @ApiErrors(404)
-  async replay(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<WebhookEventResponse> {
-    return this.events.toResponse(await this.events.replay(tenantId, id));
+  async replay(@CurrentPrincipal() principal: Principal, @Param('id', ParseIdPipe) id: string): Promise<WebhookEventResponse> {
+    return this.events.toResponse(await this.events.replay(principal, id));
   }
 }

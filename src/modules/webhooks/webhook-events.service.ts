@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { paginate, type Page } from '../../common/pagination/keyset-pagination';
+import type { Principal } from '../../auth/principal';
 import { AppConfig } from '../../config/app-config';
 import type { WebhookEventQueryDto, WebhookEventResponse } from './dto/webhook-event.dto';
 import { WebhookEvent } from './webhook-event.entity';
@@ -42,18 +43,24 @@ export class WebhookEventsService {
 
   /**
    * Processes the event again from its stored bytes (harmless when it was processed: applying is
-   * idempotent). The same statement notifies the pumps, whichever process runs them.
+   * idempotent). The same statement records it in the audit log and notifies the pumps, whichever process
+   * runs them.
    */
-  async replay(tenantId: string, id: string): Promise<WebhookEvent> {
+  async replay(principal: Principal, id: string): Promise<WebhookEvent> {
     const [replayed] = await this.events.query<{ id: string }[]>(
       `WITH replayed AS (
-         UPDATE webhook_event
+         UPDATE webhook_event w
          SET status = 'pending', attempts = 0, last_error = NULL, next_attempt_at = now(), failed_items = '[]'::jsonb, skipped_items = '[]'::jsonb
-         WHERE id = $1 AND tenant_id = $2
-         RETURNING id
+         FROM webhook_event before
+         WHERE w.id = $1 AND w.tenant_id = $2 AND before.id = w.id
+         RETURNING w.id, before.status AS previous_status
+       ),
+       audited AS (
+         INSERT INTO audit_log (tenant_id, actor, action, entity_type, entity_id, changes)
+         SELECT $2, $4, 'webhookEvent.replayed', 'webhook_event', id, jsonb_build_object('previousStatus', previous_status) FROM replayed
        )
        SELECT id, pg_notify($3, id::text) FROM replayed`,
-      [id, tenantId, this.channel],
+      [id, principal.tenantId, this.channel, principal.sub],
     );
     if (!replayed) throw new NotFoundError('Webhook event');
     return this.events.findOneOrFail({ where: { id }, select: LISTED });

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { safeEqual } from '../../common/crypto/safe-equal';
 import { redactQuerySecrets } from '../../common/logging/logger-options';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { webhookAck, webhookEvents } from '../../common/metrics/metrics';
+import { allowsSource } from '../../common/rate-limit/source-allowlist';
 import { storableText } from '../../common/text/storable-text';
 import type { RawWebhookRequest, WebhookAcknowledgement } from '../providers/adapters/channel-adapter';
 import { ProviderCache, type ResolvedProvider } from '../providers/provider-cache';
@@ -41,9 +44,18 @@ export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
     this.ingress.register(this);
   }
 
-  async ingest(channel: string, providerId: string, request: RawWebhookRequest): Promise<IngestOutcome> {
+  /** `sourceIp`: the caller's address (HTTP only; the sandbox's in-process deliveries have none). */
+  async ingest(channel: string, providerId: string, request: RawWebhookRequest, sourceIp?: string): Promise<IngestOutcome> {
+    const started = performance.now();
     const { provider, context, adapter } = await this.activeProvider(channel, providerId);
+    const { vendor } = provider;
+    // The only authentication of vendors that do not sign (360dialog, CM.com); cached with the provider.
+    if (sourceIp !== undefined && !allowsSource(provider, provider.webhookSourceIps, sourceIp)) {
+      this.logger.warn({ providerId, vendor, sourceIp }, 'webhook from an address outside the provider\'s allowlist');
+      throw new DomainError(ErrorCode.Forbidden, 'This address may not send webhooks for this provider.');
+    }
     if (!adapter.verifyWebhook(context, request)) {
+      webhookEvents.inc({ vendor, result: 'invalid_signature' });
       this.logger.warn({ providerId, vendor: provider.vendor }, 'webhook signature mismatch');
       throw new DomainError(ErrorCode.InvalidSignature, 'The webhook signature does not match.');
     }
@@ -61,9 +73,12 @@ export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
       });
     } catch {
       // The writer logged the failure once for its whole group.
+      webhookEvents.inc({ vendor, result: 'unavailable' });
       throw unavailable();
     }
     if (!stored) this.logger.log({ providerId, dedupKey }, 'repeated webhook delivery acknowledged and dropped');
+    webhookEvents.inc({ vendor, result: stored ? 'accepted' : 'duplicate' });
+    webhookAck.observe({ vendor }, (performance.now() - started) / 1000);
     return { acknowledgement: adapter.webhookAcknowledgement?.(request) ?? DEFAULT_ACK, stored };
   }
 
@@ -93,10 +108,14 @@ export class WebhookIngestService implements WebhookIngressPort, OnModuleInit {
       resolved = await this.providers.get(providerId);
     } catch (e) {
       this.logger.error({ providerId, err: e }, 'could not look up a webhook provider');
+      webhookEvents.inc({ vendor: 'unknown', result: 'unavailable' });
       throw unavailable();
     }
     const provider = resolved?.provider;
-    if (!resolved || !provider?.active || provider.deletedAt || provider.channel !== channel) throw notFound();
+    if (!resolved || !provider?.active || provider.deletedAt || provider.channel !== channel) {
+      webhookEvents.inc({ vendor: provider?.vendor ?? 'unknown', result: 'unknown_provider' });
+      throw notFound();
+    }
     return resolved;
   }
 }

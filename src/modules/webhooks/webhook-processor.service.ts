@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
+import { type MessageTransition, recordMessageTransitions } from '../../common/metrics/message-transitions';
+import { secondsSince, webhookProcessing, webhookProcessingLag } from '../../common/metrics/metrics';
 import { storableDeep, storableText } from '../../common/text/storable-text';
 import { isTransientDatabaseError } from '../../database/postgres-errors';
 import { ConsentKeywordsService } from '../consent/consent-keywords.service';
@@ -9,7 +11,7 @@ import { MarketingPreferencesService } from '../consent/marketing-preferences.se
 import type { AccountNoticeEvent, UserPreferenceEvent } from '../providers/adapters/channel-adapter';
 import { InboundMessageService } from '../conversations/inbound-message.service';
 import { isInboundMediaKind, MediaIntakeService, type MediaIntakeRow } from '../media/media-intake.service';
-import { MessageStatusService, type ParkedKey } from '../conversations/message-status.service';
+import { MessageStatusService, type ParkedKey, type StatusChange } from '../conversations/message-status.service';
 import { SendMessageService } from '../conversations/sending/send-message.service';
 import type { InboundMessageEvent, MessageEditEvent, MessageRevokeEvent, StatusUpdateEvent, TemplateStatusEvent, WebhookEvent as VendorEvent } from '../providers/adapters/channel-adapter';
 import { ProviderCache, type ResolvedProvider } from '../providers/provider-cache';
@@ -47,6 +49,7 @@ interface ClaimedRow {
   headers: Record<string, string>;
   raw_body: Buffer;
   attempts: number;
+  received_at: Date;
 }
 
 /** One item of a delivery, where it sits in it and what it came through. */
@@ -78,6 +81,9 @@ interface Filed {
   parked: ParkedKey[];
   /** Messages whose files the media workers download. */
   media: string[];
+  /** Customers' new messages and the statuses applied: counted and logged once committed. */
+  received: MessageTransition[];
+  statusChanges: StatusChange[];
 }
 
 /**
@@ -144,15 +150,17 @@ export class WebhookProcessorService {
     let claimedIds: string[] = [];
     let outcome: BatchOutcome;
     let filed: Filed;
+    let finished: ClaimedEvent[] = [];
     try {
       [outcome, filed] = await this.dataSource.transaction(async (manager) => {
         const events = await this.claim(manager, claim.ids);
         claimedIds = events.map((e) => e.row.id);
-        if (events.length === 0) return [{ claimed: 0, processed: 0, failed: 0, databaseFailed: false }, { acknowledgements: [], parked: [], media: [] }] as const;
+        if (events.length === 0) return [{ claimed: 0, processed: 0, failed: 0, databaseFailed: false }, emptyFiled()] as const;
         for (const event of events) await this.parse(event);
         const items = this.itemsOf(events.filter((e) => e.error === null));
         const done = mode === 'together' ? await this.fileTogether(manager, items, claimedIds) : await this.fileOneByOne(manager, items);
         const failed = await this.finish(manager, events);
+        finished = events;
         return [{ claimed: events.length, processed: events.length - failed, failed, databaseFailed: false }, done] as const;
       });
     } catch (e) {
@@ -161,14 +169,30 @@ export class WebhookProcessorService {
       await this.recordFailure(claimedIds, e);
       return { claimed: claimedIds.length, processed: 0, failed: claimedIds.length, databaseFailed: true };
     }
+    this.announce(finished);
     await this.afterCommit(filed);
     return outcome;
+  }
+
+  /** One log line and the metrics of each committed event: processed (with its lag since it was stored), failed or dead. */
+  private announce(events: ClaimedEvent[]): void {
+    const now = this.clock.now().getTime();
+    for (const { row, resolved, items, error, failed, skipped } of events) {
+      const vendor = resolved?.provider.vendor ?? 'unknown';
+      const outcome = error === null ? 'processed' : row.attempts + 1 >= MAX_ATTEMPTS ? 'dead' : 'failed';
+      webhookProcessing.inc({ vendor, outcome });
+      if (outcome === 'processed') webhookProcessingLag.observe({ vendor }, secondsSince(row.received_at, now));
+      this.logger.log(
+        { eventId: row.id, providerId: row.provider_id, vendor, items: items.length, failedItems: failed.length, skippedItems: skipped.length, outcome },
+        'webhook event processed',
+      );
+    }
   }
 
   private async claim(manager: EntityManager, ids: string[]): Promise<ClaimedEvent[]> {
     // SKIP LOCKED: another pump or the safety-net job may reach the same events; one of them takes each.
     const rows = await manager.query<ClaimedRow[]>(
-      `SELECT id, provider_id, url, headers, raw_body, attempts FROM webhook_event
+      `SELECT id, provider_id, url, headers, raw_body, attempts, received_at FROM webhook_event
        WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'failed') AND next_attempt_at <= now()
        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [ids, BATCH_SIZE],
@@ -218,7 +242,7 @@ export class WebhookProcessorService {
 
   /** Each item under its own savepoint: a refused one is rolled back alone and listed on its event; the rest are filed. */
   private async fileOneByOne(manager: EntityManager, items: Item[]): Promise<Filed> {
-    const filed: Filed = { acknowledgements: [], parked: [], media: [] };
+    const filed = emptyFiled();
     for (const item of items) {
       await manager.query('SAVEPOINT webhook_item');
       try {
@@ -227,6 +251,8 @@ export class WebhookProcessorService {
         filed.acknowledgements.push(...one.acknowledgements);
         filed.parked.push(...one.parked);
         filed.media.push(...one.media);
+        filed.received.push(...one.received);
+        filed.statusChanges.push(...one.statusChanges);
       } catch (e) {
         if (isTransientDatabaseError(e)) throw e;
         await manager.query('ROLLBACK TO SAVEPOINT webhook_item');
@@ -240,7 +266,7 @@ export class WebhookProcessorService {
 
   /** Inbound messages, statuses, template statuses and keywords of `items`, a few statements for all of them. */
   private async fileItems(manager: EntityManager, items: Item[]): Promise<Filed> {
-    if (items.length === 0) return { acknowledgements: [], parked: [], media: [] };
+    if (items.length === 0) return emptyFiled();
     const inbound = items.filter((i): i is Item<InboundMessageEvent> => i.item.kind === 'inbound');
     const statuses = items.filter((i): i is Item<StatusUpdateEvent> => i.item.kind === 'status');
     const templateStatuses = items.filter((i): i is Item<TemplateStatusEvent> => i.item.kind === 'template-status');
@@ -259,6 +285,13 @@ export class WebhookProcessorService {
     await this.fileVendorNotices(manager, items);
     await this.fileAmendments(manager, items);
 
+    const received: MessageTransition[] = [];
+    for (const [n, filed] of stored.entries()) {
+      if (!filed?.isNew) continue;
+      const { provider: source } = provider(inbound[n]);
+      const { vendorMessageId, from } = inbound[n].item;
+      received.push({ messageId: filed.messageId, providerId: source.id, vendor: source.vendor, channel: source.channel, direction: 'inbound', status: 'received', vendorMessageId, phone: from });
+    }
     const acknowledgements: Acknowledgement[] = [];
     for (const [n, filed] of stored.entries()) {
       // A repeated message was looked at the first time: its keyword is not recorded (or answered) twice.
@@ -276,7 +309,7 @@ export class WebhookProcessorService {
       );
       if (keyword.acknowledgement) acknowledgements.push({ tenantId: source.tenantId, conversationId: filed.conversationId, text: keyword.acknowledgement });
     }
-    return { acknowledgements, parked: applied.parked, media };
+    return { acknowledgements, parked: applied.parked, media, received, statusChanges: applied.changes };
   }
 
   /** The `media_file` rows of the new media messages, one statement; batches without media pay nothing. */
@@ -368,6 +401,9 @@ export class WebhookProcessorService {
   private async afterCommit(filed: Filed): Promise<void> {
     // First: a vendor's download URL may expire within minutes. Never throws; only batches with media reach Redis.
     if (filed.media.length > 0) await this.mediaIntake.enqueue(filed.media);
+    recordMessageTransitions(filed.received);
+    // The vendors of these providers are cached: the batch has just parsed with them.
+    await this.statuses.announce(filed.statusChanges).catch((e: unknown) => this.logger.warn({ err: e }, 'could not announce applied statuses'));
     for (const ack of filed.acknowledgements) {
       await this.sender.sendAcknowledgement(ack.tenantId, ack.conversationId, ack.text).catch((e: unknown) => {
         this.logger.error({ conversationId: ack.conversationId, err: e }, 'keyword acknowledgement failed');
@@ -407,6 +443,10 @@ class BatchRefused extends Error {
   ) {
     super('webhook batch refused');
   }
+}
+
+function emptyFiled(): Filed {
+  return { acknowledgements: [], parked: [], media: [], received: [], statusChanges: [] };
 }
 
 function provider(item: Item): ResolvedProvider {

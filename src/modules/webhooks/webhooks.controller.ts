@@ -2,7 +2,11 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
 import { ApiErrors } from '../../common/openapi/api-errors';
+import { clientAddress } from '../../common/rate-limit/client-address';
+import { FailedAttempts } from '../../common/rate-limit/failed-attempts';
 import { AppConfig } from '../../config/app-config';
 import type { RawWebhookRequest } from '../providers/adapters/channel-adapter';
 import { WebhookIngestService } from './webhook-ingest.service';
@@ -15,6 +19,7 @@ export class WebhooksController {
   constructor(
     private readonly ingest: WebhookIngestService,
     private readonly config: AppConfig,
+    private readonly failures: FailedAttempts,
   ) {}
 
   @Get(':channel/:providerId')
@@ -49,8 +54,10 @@ export class WebhooksController {
   @ApiOkResponse({ description: 'Stored (or a repeat of a stored delivery)' })
   @ApiErrors(
     { status: 400, description: '`invalidSignature`' },
+    { status: 403, description: '`forbidden`: the address is not in the provider\'s webhookSourceIps' },
     { status: 404, description: '`notFound`: unknown or inactive provider' },
     { status: 413, description: '`payloadTooLarge`: bodies over 1 MB' },
+    { status: 429, description: '`rateLimited`: too many wrong signatures from this address (see Retry-After)' },
     { status: 503, description: '`serviceUnavailable`: not stored, retry' },
   )
   async receive(
@@ -59,9 +66,16 @@ export class WebhooksController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
-    const { acknowledgement } = await this.ingest.ingest(channel, providerId, this.rawRequest(req));
-    void res.type(acknowledgement.contentType);
-    return acknowledgement.body;
+    const sourceIp = clientAddress(req.ip);
+    try {
+      const { acknowledgement } = await this.ingest.ingest(channel, providerId, this.rawRequest(req), sourceIp);
+      void res.type(acknowledgement.contentType);
+      return acknowledgement.body;
+    } catch (e) {
+      // Only failures reach Redis: an accepted webhook adds no round trip.
+      if (e instanceof DomainError && e.code === ErrorCode.InvalidSignature) void this.failures.record('signature', sourceIp);
+      throw e;
+    }
   }
 
   private rawRequest(req: FastifyRequest): RawWebhookRequest {

@@ -23,6 +23,9 @@ export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
 const SERVE_UNSCANNED_DESCRIPTION =
   'Whether agents may download media no virus scanner checked (status `unscanned`: no CLAMD_HOST configured). ' +
   'Until set, the environment decides: off in production, on in development';
+const BUSINESS_SENDS_DESCRIPTION =
+  'Cap on business-initiated sends (every SMS, every template) per minute across all instances, against SMS pumping: ' +
+  'past it POST /api/v1/messages answers 429 rateLimited with Retry-After. Until set, the server default (BUSINESS_SENDS_PER_MINUTE, 600)';
 const DUPLICATE_POLICY_DESCRIPTION =
   'When a vendor call times out (it may have delivered the message): `retry` sends again on the same provider ' +
   '(never another one), so the customer may get it twice; `fail` fails the message with errorCode `vendorTimeout` instead';
@@ -70,6 +73,8 @@ export class SettingsResponse {
   duplicatePolicy!: DuplicatePolicy;
   @ApiProperty({ description: `${SERVE_UNSCANNED_DESCRIPTION}. The effective value` })
   serveUnscannedMedia!: boolean;
+  @ApiProperty({ description: `${BUSINESS_SENDS_DESCRIPTION}. The effective value` })
+  businessSendsPerMinute!: number;
 }
 
 export class UpdateSettingsDto {
@@ -135,4 +140,11 @@ export class UpdateSettingsDto {
   @OptionalNullable()
   @IsBoolean()
   serveUnscannedMedia?: boolean | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, description: `${BUSINESS_SENDS_DESCRIPTION}; null goes back to that default` })
+  @OptionalNullable()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  businessSendsPerMinute?: number | null;
 }

@@ -10,10 +10,20 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/page-query.dto';
+import { IsTimestamp } from '../../../common/validation/is-timestamp';
 import { OptionalNotNull } from '../../../common/validation/optional';
 import { MEDIA_STATUSES, type MediaStatus } from '../../media/media-file.entity';
 import { CHANNELS, type Channel } from '../../providers/provider-kind';
-import { MESSAGE_TYPES, PRIORITIES, type Priority } from '../message.entity';
+import {
+  MESSAGE_DIRECTIONS,
+  MESSAGE_STATUSES,
+  MESSAGE_TYPES,
+  PRIORITIES,
+  type MessageDirection,
+  type MessageStatus,
+  type Priority,
+} from '../message.entity';
 import { InteractiveDto, LocationDto, ReactionDto } from './rich-content.dto';
 
 const MEDIA_KINDS = ['image', 'document', 'audio', 'video'] as const;
@@ -242,6 +252,15 @@ export class MessageResponse {
   @ApiProperty({ type: Object, nullable: true, description: '{index, count} when a long text was split' })
   part!: { index: number; count: number } | null;
   @ApiProperty({ type: String, nullable: true }) fallbackForMessageId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Who sent an outbound message: the `sub` of the token that sent it, or `system` for what Parley sends by itself (keyword acknowledgements); ' +
+      "an SMS fallback keeps its WhatsApp original's. Null for inbound messages (and outbound ones sent before Parley recorded it).",
+    example: 'agent-17',
+  })
+  sentBy!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ type: String, nullable: true }) sentAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) deliveredAt!: string | null;
@@ -260,6 +279,44 @@ export class MessageResponse {
   deletedAt!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'A voice note listened to (WhatsApp `played`); the status stays `read`' })
   playedAt!: string | null;
+}
+
+/** `GET /api/v1/messages`: every filter narrows; `since` and `until` compare with `createdAt`. */
+export class MessageQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: MESSAGE_STATUSES })
+  @OptionalNotNull()
+  @IsIn(MESSAGE_STATUSES)
+  status?: MessageStatus;
+
+  @ApiPropertyOptional({ enum: MESSAGE_DIRECTIONS })
+  @OptionalNotNull()
+  @IsIn(MESSAGE_DIRECTIONS)
+  direction?: MessageDirection;
+
+  @ApiPropertyOptional({ enum: CHANNELS })
+  @OptionalNotNull()
+  @IsIn(CHANNELS)
+  channel?: Channel;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalNotNull()
+  @IsUUID()
+  providerId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @OptionalNotNull()
+  @IsUUID()
+  contactId?: string;
+
+  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601 date or date-time with Z or an offset)', example: '2026-11-21T00:00:00Z' })
+  @OptionalNotNull()
+  @IsTimestamp()
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'Created before (ISO 8601 date or date-time with Z or an offset); must be after `since`', example: '2026-11-22T00:00:00Z' })
+  @OptionalNotNull()
+  @IsTimestamp()
+  until?: string;
 }
 
 export class MessageListResponse {

@@ -3,6 +3,8 @@ import { Clock } from '../../../common/clock/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { DispatchBudget } from '../../budgets/dispatch-budget';
 import { ErrorCode } from '../../../common/errors/error-code';
+import { recordMessageTransitions } from '../../../common/metrics/message-transitions';
+import { vendorErrors } from '../../../common/metrics/metrics';
 import type { TenantSettings } from '../../consent/tenant-settings.service';
 import { TenantSettingsService } from '../../consent/tenant-settings.service';
 import type { ErrorClassification, InteractiveContent, OutboundContent, OutboundLocation, SendResult } from '../../providers/adapters/channel-adapter';
@@ -118,6 +120,9 @@ export class DispatchService {
     if (budgetRefusal) return { kind: 'failed', errorCode: ErrorCode.BudgetExceeded, errorMessage: budgetRefusal };
 
     calling();
+    recordMessageTransitions([
+      { messageId: message.id, providerId: resolved.provider.id, vendor: resolved.provider.vendor, channel: message.channel, direction: 'outbound', status: 'sending', phone: claimed.recipient },
+    ]);
     let result: SendResult;
     try {
       result = await resolved.adapter.send(resolved.context, { messageId: message.id, to: claimed.recipient, content: outboundContent(message) });
@@ -152,6 +157,7 @@ export class DispatchService {
     const { message } = claimed;
     const attempts = message.providerAttempts;
     const unknown = outcomeUnknown(error);
+    vendorErrors.inc({ vendor: resolved.provider.vendor, code: classification.code });
     this.logger.warn(
       {
         messageId: message.id,

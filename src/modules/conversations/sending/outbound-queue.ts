@@ -58,6 +58,10 @@ const CLAIMED_COLUMNS = [
   // A retry knows it holds a budget reservation, to give back if it fails for good.
   'budget_reserved_at',
   'budget_reserved_eur',
+  // An SMS fallback keeps the original's sender.
+  'sent_by',
+  // Send latency (accepted → vendor accepted) is measured from it.
+  'created_at',
 ]
   .map((column) => `m.${column}`)
   .join(', ');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { timeOrderedId } from '../../../common/ids/time-ordered-id';
+import { recordMessageTransitions } from '../../../common/metrics/message-transitions';
 import { preparedQuery } from '../../../database/prepared-query';
 import { Message, PRIORITY_RANK } from '../message.entity';
 import { OutboundSignal } from './outbound-signal';
@@ -11,6 +12,8 @@ import { countSmsSegments } from './sms-segments';
 import { splitText } from './split-text';
 
 export interface OutboundOptions {
+  /** `sent_by`: the token's `sub`, `system` (SYSTEM_SENDER), or null when not known (a fallback of an older message). */
+  sentBy: string | null;
   idempotencyKey?: string;
   requestHash?: string;
   fallbackForMessageId?: string;
@@ -35,7 +38,7 @@ export class OutboundWriter {
     private readonly signal: OutboundSignal,
   ) {}
 
-  async write(context: SendContext, facts: SendFacts, options: OutboundOptions = {}): Promise<Message[]> {
+  async write(context: SendContext, facts: SendFacts, options: OutboundOptions): Promise<Message[]> {
     const provider = context.candidates[0];
     const { content } = context;
     const texts = content.type === 'text' && context.channel === 'whatsapp' ? splitText(content.text) : [textOf(context)];
@@ -91,11 +94,23 @@ export class OutboundWriter {
       stored ? JSON.stringify(stored) : null, // $23
       replyContext ? JSON.stringify(replyContext) : null, // $24
       quoted?.id ?? null, // $25
+      options.sentBy, // $26
     ];
     for (let tries = 1; ; tries += 1) {
       const rows = await preparedQuery<StoredRow>(this.dataSource, WRITE_SQL, params);
       if (rows.length > 0) {
         this.signal.due();
+        recordMessageTransitions(
+          rows.map((row) => ({
+            messageId: row.id,
+            providerId: provider.id,
+            vendor: provider.vendor,
+            channel: context.channel,
+            direction: 'outbound',
+            status: 'queued',
+            phone: context.contact.phoneNumber,
+          })),
+        );
         // Only what the database decided comes back; the rest is what was written.
         return rows
           .map((row) => {
@@ -151,6 +166,7 @@ export class OutboundWriter {
               vendorErrorCode: null,
               vendorErrorMessage: null,
               replyToMessageId: index === 0 ? (quoted?.id ?? null) : null,
+              sentBy: options.sentBy,
               createdAt: row.created_at,
               updatedAt: row.created_at,
               queuedAt: context.now,
@@ -210,13 +226,13 @@ thread AS (SELECT id FROM existing UNION ALL SELECT id FROM opened),
 inserted AS (
   INSERT INTO message (id, tenant_id, conversation_id, contact_id, provider_id, channel, direction, status, type, priority,
     priority_rank, provider_pinned, consent_exempt, text, template, media, idempotency_key, request_hash, split_group_id,
-    part_index, part_count, fallback_for_message_id, segments, attempts, queued_at, not_before, content, context, reply_to_message_id)
+    part_index, part_count, fallback_for_message_id, segments, attempts, queued_at, not_before, content, context, reply_to_message_id, sent_by)
   SELECT part.id, $1, thread.id, recipient.id, $5, $4, 'outbound', 'queued', $6, $7,
     $8, $9, $10, part.text, $11::jsonb, $12::jsonb,
     CASE WHEN part.n = 1 THEN $13 END, CASE WHEN part.n = 1 THEN $14 END, $15::uuid,
     CASE WHEN $15::uuid IS NOT NULL THEN part.n - 1 END, CASE WHEN $15::uuid IS NOT NULL THEN $16::int END,
     $17::uuid, part.segments, 0, $18, CASE WHEN part.n = 1 THEN $19::timestamptz ELSE 'infinity'::timestamptz END,
-    $23::jsonb, CASE WHEN part.n = 1 THEN $24::jsonb END, CASE WHEN part.n = 1 THEN $25::uuid END
+    $23::jsonb, CASE WHEN part.n = 1 THEN $24::jsonb END, CASE WHEN part.n = 1 THEN $25::uuid END, $26::text
   FROM unnest($20::uuid[], $21::text[], $22::int[]) WITH ORDINALITY AS part(id, text, segments, n)
   CROSS JOIN thread CROSS JOIN recipient
   RETURNING id, conversation_id, contact_id, created_at

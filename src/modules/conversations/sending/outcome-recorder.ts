@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../../../common/clock/clock';
+import { secondsSince, sendLatency } from '../../../common/metrics/metrics';
 import { isTransientDatabaseError } from '../../../database/postgres-errors';
 import type { CostCapture } from '../../budgets/cost/cost-capture';
 import type { CostSettlement } from '../../budgets/cost/cost-settlement';
-import type { MessageStatusService } from '../message-status.service';
+import type { MessageStatusService, StatusChange } from '../message-status.service';
 import type { DispatchOutcome } from './dispatch.service';
 import type { SendResult } from '../../providers/adapters/channel-adapter';
 import type { ClaimedMessage, OutboundQueue, SentCost } from './outbound-queue';
@@ -88,6 +89,7 @@ export class OutcomeRecorder {
           .then(async (result) => {
             const recorded = new Set(result?.recorded ?? []);
             settle(sent, (p) => recorded.has(p.claimed.message.id));
+            await this.announce(sent.filter((p) => recorded.has(p.claimed.message.id)), 'sent', now.getTime());
             if (result?.released) this.onReleased();
             if (result && result.unsettled.length > 0) {
               await this.costs.settlement.settleMessages(result.unsettled).catch((e: unknown) => {
@@ -113,9 +115,10 @@ export class OutcomeRecorder {
               vendorErrorMessage: p.outcome.vendorErrorMessage ?? null,
             })),
           ),
-        ).then((ids) => {
+        ).then(async (ids) => {
           const applied = new Set(ids ?? []);
           settle(failed, (p) => applied.has(p.claimed.message.id));
+          await this.announce(failed.filter((p) => applied.has(p.claimed.message.id)), 'failed', now.getTime());
         }),
       requeued.length > 0 &&
         this.persist('requeued', () =>
@@ -131,6 +134,30 @@ export class OutcomeRecorder {
           ),
         ).then((done) => settle(requeued, () => done !== null)),
     ]);
+  }
+
+  /** Counts and logs the recorded outcomes (one line each); sends also measure their latency since acceptance. */
+  private async announce(recorded: Pending[], status: 'sent' | 'failed', now: number): Promise<void> {
+    if (recorded.length === 0) return;
+    const changes: StatusChange[] = recorded.map(({ claimed: { message, recipient }, outcome }) => ({
+      messageId: message.id,
+      providerId: message.providerId,
+      channel: message.channel,
+      direction: 'outbound',
+      status,
+      vendorMessageId: outcome.kind === 'sent' ? outcome.result.vendorMessageId : null,
+      errorCode: outcome.kind === 'failed' ? outcome.errorCode : null,
+      phone: recipient,
+    }));
+    try {
+      const vendors = await this.status.announce(changes);
+      if (status !== 'sent') return;
+      for (const { claimed: { message } } of recorded) {
+        sendLatency.observe({ vendor: vendors.get(message.providerId) ?? 'unknown', channel: message.channel }, secondsSince(message.createdAt, now));
+      }
+    } catch (e) {
+      this.logger.warn({ err: e }, 'could not announce dispatch outcomes');
+    }
   }
 
   /** The cost of each sent message (null when unknown); never fails the record of the sends. */

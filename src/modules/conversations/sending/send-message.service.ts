@@ -13,7 +13,7 @@ import { ConversationsService } from '../conversations.service';
 import type { SendMessageDto } from '../dto/message.dto';
 import type { InteractiveDto } from '../dto/rich-content.dto';
 import type { InteractiveContent } from '../../providers/adapters/channel-adapter';
-import { Message } from '../message.entity';
+import { Message, SYSTEM_SENDER } from '../message.entity';
 import { OutboundWriter } from './outbound-writer';
 import { SendFactsLoader, tierFactsRequest } from './send-facts';
 import { referencedMessageId, type ReferencedMessage, type SendContent, type SendContext } from './send-gate';
@@ -42,7 +42,8 @@ export class SendMessageService {
     private readonly clock: Clock,
   ) {}
 
-  async send(tenantId: string, dto: SendMessageDto, idempotencyKey?: string): Promise<Message> {
+  /** `sentBy`: the caller's token `sub`, stored as the message's `sent_by`. */
+  async send(tenantId: string, sentBy: string, dto: SendMessageDto, idempotencyKey?: string): Promise<Message> {
     const content = contentOf(dto);
     const requestHash = idempotencyKey ? hashRequest(dto) : undefined;
     const phoneNumber = dto.to === undefined ? undefined : normalizePhoneNumber(dto.to, 'to');
@@ -78,7 +79,7 @@ export class SendMessageService {
     this.gates.check(context, loaded.facts);
 
     try {
-      const [first] = await this.writer.write(context, loaded.facts, { idempotencyKey, requestHash, providerPinned: Boolean(dto.providerId) });
+      const [first] = await this.writer.write(context, loaded.facts, { sentBy, idempotencyKey, requestHash, providerPinned: Boolean(dto.providerId) });
       return first;
     } catch (e) {
       // A concurrent request with the same key won the unique index: answer as its replay.
@@ -127,7 +128,7 @@ export class SendMessageService {
       this.logger.warn({ conversationId, refusal: e.code }, 'keyword acknowledgement not sent');
       return null;
     }
-    const [first] = await this.writer.write(context, loaded.facts, { providerPinned: true });
+    const [first] = await this.writer.write(context, loaded.facts, { sentBy: SYSTEM_SENDER, providerPinned: true });
     return first;
   }
 

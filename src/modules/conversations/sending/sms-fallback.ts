@@ -61,7 +61,8 @@ export class SmsFallback {
       this.logger.log({ messageId: original.id, refusal: e.code }, 'no SMS fallback');
       return null;
     }
-    const [fallback] = await this.writer.write(context, loaded.facts, { fallbackForMessageId: original.id });
+    // The same words on the sender's behalf: whoever sent the original sent its fallback.
+    const [fallback] = await this.writer.write(context, loaded.facts, { sentBy: original.sentBy, fallbackForMessageId: original.id });
     this.logger.log({ messageId: original.id, fallbackId: fallback.id }, 'falling back to SMS');
     return fallback;
   }

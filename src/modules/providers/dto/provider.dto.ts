@@ -4,6 +4,11 @@ import { OptionalNotNull, OptionalNullable } from '../../../common/validation/op
 import { VENDORS } from '../adapters/adapter-registry';
 import { CHANNELS, type Channel, PROVIDER_KINDS, type ProviderKind } from '../provider-kind';
 
+const WEBHOOK_SOURCE_IPS_DESCRIPTION =
+  'Only accept webhooks from these addresses or CIDR blocks (others get 403 forbidden), for vendors that do not sign ' +
+  'webhooks (360dialog, CM.com). The address is the connection\'s peer, or the client named by X-Forwarded-For when ' +
+  'the server runs behind a proxy it trusts (TRUST_PROXY). Null (default): any source';
+
 const CREDENTIALS_DESCRIPTION =
   'Vendor credentials (all may add `apiBaseUrl`): meta `{accessToken, phoneNumberId, wabaId}`; twilio `{accountSid, authToken, messagingServiceSid?}`; ' +
   '360dialog `{apiKey}`; messagebird `{accessKey, workspaceId, channelId}`; cm-com `{productToken, templateNamespace?}`; vonage `{apiKey, apiSecret, applicationId?, privateKey?}`; sandbox `{}`. Never returned.';
@@ -86,12 +91,25 @@ export class CreateProviderDto {
   @Min(1)
   @Max(100_000_000)
   messagingTierLimit?: number | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    example: ['203.0.113.0/24', '2001:db8::/32'],
+    description: WEBHOOK_SOURCE_IPS_DESCRIPTION,
+  })
+  @OptionalNullable()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 64, { each: true })
+  webhookSourceIps?: string[] | null;
 }
 
 /**
  * Any field of a new provider but its kind and vendor (a different vendor is a new provider); credentials merge.
  * Left-out fields stay as they are; `null` is refused except where the field is nullable (allowedNumbers,
- * messagingTierLimit).
+ * messagingTierLimit, webhookSourceIps).
  */
 export class UpdateProviderDto extends PartialType(OmitType(CreateProviderDto, ['kind', 'vendor'] as const), { skipNullProperties: false }) {}
 
@@ -108,6 +126,7 @@ export class ProviderResponse {
   @ApiProperty({ type: Number, nullable: true, description: 'Unique template recipients per rolling 24 h; null = unlimited' })
   messagingTierLimit!: number | null;
   @ApiProperty({ type: [String], nullable: true }) allowedNumbers!: string[] | null;
+  @ApiProperty({ type: [String], nullable: true, description: WEBHOOK_SOURCE_IPS_DESCRIPTION }) webhookSourceIps!: string[] | null;
   @ApiProperty({ description: 'Where to point the vendor’s webhooks' }) webhookUrl!: string;
   @ApiProperty() hasCredentials!: boolean;
   @ApiProperty() createdAt!: string;
