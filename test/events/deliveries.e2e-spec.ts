@@ -264,4 +264,17 @@ describe('event deliveries', () => {
     await waitFor(async () => to('/lost').length === 2, 10_000);
     await waitFor(async () => (await deliveries(sub.id))[0].status === 'delivered', 5_000);
   });
+
+  it('the sweep deletes events older than 7 days, with their deliveries, and keeps newer ones', async () => {
+    const sub = await subscribe('/pruned', ['contact.erased']);
+    const old = await recordErasure();
+    const recent = await recordErasure();
+    await waitFor(async () => to('/pruned').length === 2, 10_000);
+    await t.dataSource.query(`UPDATE event_outbox SET created_at = now() - interval '8 days' WHERE subject_id = $1`, [old]);
+    const summary = await t.app.get(EventDeliverySweepJob).execute();
+    expect(summary.eventsDeleted).toBeGreaterThanOrEqual(1);
+    const left = await t.dataSource.query<{ subject_id: string }[]>('SELECT subject_id FROM event_outbox WHERE subject_id = ANY($1)', [[old, recent]]);
+    expect(left.map((r) => r.subject_id)).toEqual([recent]);
+    expect((await deliveries(sub.id)).map((d) => d.status)).toEqual(['delivered']);
+  });
 });

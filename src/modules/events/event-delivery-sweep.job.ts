@@ -12,6 +12,8 @@ export const MISSED_RELAY_MS = 10_000;
 export const REQUEUE_BATCH = 1_000;
 /** Events (with their deliveries and attempts) are kept this long, for redelivery and stream resume. */
 export const OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Old events deleted per statement: a first run after a long pause must not hold locks and WAL for millions at once. */
+export const PRUNE_BATCH = 5_000;
 
 export interface EventDeliverySweepSummary {
   relayed: number;
@@ -51,10 +53,16 @@ export class EventDeliverySweepJob implements JobBody<EventDeliverySweepSummary>
       [REQUEUE_BATCH],
     );
     await this.queue.enqueue(due);
-    const [, eventsDeleted] = await this.dataSource.query<[unknown[], number]>(
-      `DELETE FROM event_outbox WHERE created_at < now() - $1 * interval '1 millisecond'`,
-      [OUTBOX_RETENTION_MS],
-    );
+    let eventsDeleted = 0;
+    for (;;) {
+      const [, deleted] = await this.dataSource.query<[unknown[], number]>(
+        `DELETE FROM event_outbox WHERE id IN (
+           SELECT id FROM event_outbox WHERE created_at < now() - $1 * interval '1 millisecond' LIMIT $2)`,
+        [OUTBOX_RETENTION_MS, PRUNE_BATCH],
+      );
+      eventsDeleted += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
     if (relayed > 0) this.logger.warn({ relayed }, 'relayed events the listening relays missed');
     if (expired > 0) this.logger.warn({ expired }, 'event deliveries given up after the retry window');
     return { relayed, requeued: due.length, expired, eventsDeleted };
