@@ -2,7 +2,7 @@ import { ConsentService } from '../../src/modules/consent/consent.service';
 import { EventDataMapper, type OutboxRow } from '../../src/modules/events/event-data.mapper';
 import type { EventPayload } from '../../src/modules/events/event-types';
 import { FakeVendor, type FakeResponse } from '../support/fake-vendor';
-import { createProvider, metaInboundText, metaProvider, metaSent, syncMetaTemplates, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
+import { createProvider, metaChange, metaInboundText, metaStatuses, metaProvider, metaSent, syncMetaTemplates, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
 import { metaSignature } from '../support/signing';
 import { waitFor } from '../support/spawn';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -12,14 +12,6 @@ const META_SEND_PATH = '/v21.0/106540352242922/messages';
 const TWILIO_SEND_PATH = '/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json';
 let sid = 0;
 const twilioAccepted = (): FakeResponse => ({ status: 201, json: { sid: `SM${String(++sid).padStart(32, '0')}`, status: 'queued', num_segments: '1' } });
-
-function metaChange(field: string, value: Record<string, unknown>): string {
-  return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', time: Math.floor(Date.now() / 1000), changes: [{ field, value }] }] });
-}
-
-function metaStatuses(statuses: Record<string, unknown>[]): string {
-  return metaChange('messages', { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, statuses });
-}
 
 const at = (offsetSeconds: number) => String(Math.floor(Date.now() / 1000) + offsetSeconds);
 

@@ -1,7 +1,7 @@
 import type { EventPayload } from '../../src/modules/events/event-types';
 import { signaturesMatching } from '../support/event-receiver';
 import { FakeVendor, type RecordedRequest } from '../support/fake-vendor';
-import { createProvider, metaInboundText, metaProvider, metaSent, syncMetaTemplates, waitForStatus } from '../support/messaging';
+import { createProvider, metaChange, metaInboundText, metaProvider, metaSent, syncMetaTemplates, waitForStatus } from '../support/messaging';
 import { metaSignature } from '../support/signing';
 import { waitFor } from '../support/spawn';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -9,10 +9,6 @@ import { startTestApp, type TestApp, type TestTenant } from '../support/test-app
 const APP_SECRET = 'meta-app-secret';
 const META_SEND_PATH = '/v21.0/106540352242922/messages';
 const CUSTOMER = '31612345670';
-
-function metaChange(field: string, value: Record<string, unknown>): string {
-  return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', time: Math.floor(Date.now() / 1000), changes: [{ field, value }] }] });
-}
 
 const at = (offsetSeconds: number) => String(Math.floor(Date.now() / 1000) + offsetSeconds);
 

@@ -94,6 +94,16 @@ export async function optedInContact(t: TestApp, tenant: TestTenant, phoneNumber
   return id;
 }
 
+/** A Meta webhook delivery with one change of `field` (messages, message_template_status_update, …). */
+export function metaChange(field: string, value: Record<string, unknown>): string {
+  return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', time: Math.floor(Date.now() / 1000), changes: [{ field, value }] }] });
+}
+
+/** A Meta `messages` delivery carrying status updates of our messages. */
+export function metaStatuses(statuses: Record<string, unknown>[]): string {
+  return metaChange('messages', { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, statuses });
+}
+
 /** A Meta `messages` delivery with one customer message (`type` and its object), from Sanne de Vries. */
 export function metaInboundMessage(from: string, id: string, message: Record<string, unknown>, at = new Date()): string {
   return JSON.stringify({

@@ -1,6 +1,6 @@
 import { FakeVendor } from '../support/fake-vendor';
 import { fixtureText } from '../support/fixtures';
-import { createProvider, metaProvider, metaSent, optedInContact, syncMetaTemplates, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
+import { createProvider, metaProvider, metaSent, metaStatuses, optedInContact, syncMetaTemplates, twilioSmsProvider, waitForStatus, type CreatedProvider } from '../support/messaging';
 import { metaSignature, twilioSignature } from '../support/signing';
 import { waitFor } from '../support/spawn';
 import { startTestApp, type TestApp, type TestTenant } from '../support/test-app';
@@ -41,18 +41,6 @@ function metaDelivery(messages: Record<string, unknown>[], contacts: Record<stri
             value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, contacts, messages },
           },
         ],
-      },
-    ],
-  });
-}
-
-function metaStatuses(statuses: Record<string, unknown>[]): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, statuses } }],
       },
     ],
   });
