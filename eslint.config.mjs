@@ -1,9 +1,11 @@
 // @ts-check
 import eslint from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.test-build/', 'node_modules/', 'coverage/', 'eslint.config.mjs', 'jest.config.js', 'scripts/'] },
+  { ignores: ['dist/', '.test-build/', 'node_modules/', 'coverage/', 'console/dist/', 'eslint.config.mjs', 'jest.config.js', 'scripts/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -31,5 +33,12 @@ export default tseslint.config(
       'no-console': 'off',
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // The console runs in browsers: DOM globals, React's hook rules.
+    files: ['console/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
   },
 );

@@ -13,7 +13,6 @@ import { JobsModule } from './common/jobs/jobs.module';
 import { loggerOptions } from './common/logging/logger-options';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
-import { QueueDashboardModule } from './common/queue-dashboard/queue-dashboard.module';
 import { RedisConnections } from './common/redis/redis-connections';
 import { RedisModule } from './common/redis/redis.module';
 import { TenancyModule } from './common/tenancy/tenancy.module';
@@ -24,6 +23,7 @@ import { BudgetsWorkerModule } from './modules/budgets/budgets-worker.module';
 import { BudgetsJobsModule } from './modules/budgets/jobs/budgets-jobs.module';
 import { BudgetsModule } from './modules/budgets/budgets.module';
 import { ConsentModule } from './modules/consent/consent.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { TenantSettingsService } from './modules/consent/tenant-settings.service';
 import { ConversationsJobsModule } from './modules/conversations/conversations-jobs.module';
 import { ConversationsWorkerModule } from './modules/conversations/conversations-worker.module';
@@ -95,7 +95,8 @@ export class AppModule {
         ...FEATURE_MODULES,
         ...(config.runsWorkers ? [ScheduleModule.forRoot(), JobsModule.forRoot({ tick: true }), ...JOB_MODULES, ...WORKER_MODULES] : []),
         // Off unless the operator set its credentials; only where there is an HTTP server to mount it on.
-        ...(config.servesHttp && config.queueDashboard ? [QueueDashboardModule] : []),
+        ...(config.servesHttp && config.queueDashboard ? [queueDashboardModule()] : []),
+        ...(config.servesHttp ? [ConsoleModule.forRoot()] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
@@ -108,4 +109,14 @@ export class AppModule {
       imports: [...infrastructureModules(config), AuthModule, rateLimits(), ...FEATURE_MODULES, JobsModule.forRoot({ tick: false }), ...JOB_MODULES],
     };
   }
+}
+
+/**
+ * Loaded only when configured: the dashboard's packages take a quarter of a second to load, which every
+ * process (and every test file) would otherwise pay for a page most deployments leave off.
+ */
+function queueDashboardModule(): DynamicModule['module'] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./common/queue-dashboard/queue-dashboard.module') as typeof import('./common/queue-dashboard/queue-dashboard.module'))
+    .QueueDashboardModule;
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
+import { decode, type JwtPayload } from 'jsonwebtoken';
 import { AppModule } from './app.module';
 import { TokenModule } from './auth/auth.module';
 import { ROLES, type Role } from './auth/principal';
@@ -19,6 +20,7 @@ import { prepareDatabase } from './database/prepare-database';
 const USAGE = `Usage:
   cli tenant:create --name <name> [--ttl 8h]
   cli token:create --tenant <uuid> --role agent|admin --sub <id> [--ttl 8h]
+  cli console:link --tenant <uuid> --role agent|admin --sub <id> [--ttl 8h]
   cli job:list
   cli job:run <name>
   cli health`;
@@ -66,7 +68,7 @@ async function run(argv: string[]): Promise<unknown> {
     return report;
   }
   if (command === 'job:list' || command === 'job:run') return runJobCommand(command, positionals[0]);
-  if (command !== 'tenant:create' && command !== 'token:create') throw new UsageError(USAGE);
+  if (command !== 'tenant:create' && command !== 'token:create' && command !== 'console:link') throw new UsageError(USAGE);
   if (!/^\d+[smhdwy]?$/.test(values.ttl)) throw new UsageError('--ttl must look like 3600, 30m, 8h or 7d');
   const ttl = /^\d+$/.test(values.ttl) ? Number(values.ttl) : values.ttl;
 
@@ -88,10 +90,21 @@ async function run(argv: string[]): Promise<unknown> {
     if (!/^[0-9a-f-]{36}$/i.test(tenantId) || !(await tenants.findById(tenantId))) {
       throw new UsageError(`no tenant ${tenantId}`);
     }
-    return { token: tokens.issue({ sub, tenantId, roles: [role as Role] }, ttl) };
+    const token = tokens.issue({ sub, tenantId, roles: [role as Role] }, ttl);
+    if (command === 'token:create') return { token };
+    return consoleLink(config.publicBaseUrl, token);
   } finally {
     await app.close();
   }
+}
+
+/**
+ * `console:link`: the token travels in the URL's fragment, which browsers never send to a server nor put in a
+ * Referer, so it stays out of access logs and proxies.
+ */
+function consoleLink(publicBaseUrl: string, token: string): { url: string; expiresAt: string } {
+  const { exp } = decode(token) as JwtPayload & { exp: number };
+  return { url: `${publicBaseUrl}/console/#token=${token}`, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
 /**

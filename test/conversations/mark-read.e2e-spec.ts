@@ -83,7 +83,7 @@ describe('marking a conversation read', () => {
     expect(row.read_at).toBeNull();
   });
 
-  it('refuses a conversation whose vendor has no read receipts with 422 unsupportedByProvider', async () => {
+  it('records readAt without a vendor call for a vendor without read receipts (SMS), clearing the unread count', async () => {
     const tenant = await t.createTenant();
     const twilio = await FakeVendor.start();
     try {
@@ -93,10 +93,17 @@ describe('marking a conversation read', () => {
         `INSERT INTO conversation (tenant_id, contact_id, channel, provider_id) VALUES ($1, $2, 'sms', $3) RETURNING id`,
         [tenant.tenantId, contactId, provider.id],
       );
-      await inbound(tenant, provider, { conversationId, contactId }, 'SM-in-1', new Date());
-      const res = await read(tenant, conversationId).expect(422);
-      expect(res.body.error.code).toBe('unsupportedByProvider');
+      const id = await inbound(tenant, provider, { conversationId, contactId }, 'SM-in-1', new Date());
+      const before = await t.http().get(`/api/v1/conversations/${conversationId}`).set('Authorization', tenant.auth()).expect(200);
+      expect(before.body.unreadCount).toBe(1);
+
+      await read(tenant, conversationId).expect(204);
+
       expect(twilio.requests).toHaveLength(0);
+      const [row] = await t.dataSource.query<{ read_at: Date | null }[]>('SELECT read_at FROM message WHERE id = $1', [id]);
+      expect(row.read_at).toBeInstanceOf(Date);
+      const after = await t.http().get(`/api/v1/conversations/${conversationId}`).set('Authorization', tenant.auth()).expect(200);
+      expect(after.body.unreadCount).toBe(0);
     } finally {
       await twilio.close();
     }

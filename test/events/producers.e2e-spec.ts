@@ -169,6 +169,16 @@ describe('event producers (#15): the outbox rows each change writes', () => {
     const [stop] = await events(tenant, 'consent.changed');
     expect(stop.data).toMatchObject({ channel: 'whatsapp', status: 'opted_out', source: 'keyword', evidence: 'STOP', vendorMessageId: 'wamid.stop' });
     const contactId = (stop.data as { contactId: string }).contactId;
+    // STOP also sends the opt-out confirmation, whose outcome is an event of its own, filed whenever the dispatcher
+    // gets to it (later on a busy machine): counted once it is settled, so that only the refused send could add one.
+    await waitFor(async () => {
+      const [{ total, pending }] = await t.dataSource.query<{ total: number; pending: number }[]>(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE status IN ('queued', 'sending'))::int AS pending
+           FROM message WHERE tenant_id = $1 AND direction = 'outbound'`,
+        [tenant.tenantId],
+      );
+      return total > 0 && pending === 0;
+    }, 15_000);
 
     const before = (await events(tenant)).length;
     await t.http().post('/api/v1/messages').set('Authorization', tenant.auth()).send({ contactId, channel: 'whatsapp', text: 'Please stay' }).expect(422);

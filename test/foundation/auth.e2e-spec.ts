@@ -49,6 +49,46 @@ describe('auth and tenancy', () => {
     expect(badRole.stdout).toBe('');
   });
 
+  it('console:link prints a console URL carrying a working token in its fragment, and when it expires', async () => {
+    const before = Date.now();
+    const run = await collect(
+      spawnEntry('cli', ['console:link', '--tenant', tenant.tenantId, '--role', 'agent', '--sub', 'u-7', '--ttl', '2h'], {
+        PUBLIC_BASE_URL: 'https://parley.example.com/',
+      }),
+    ).done;
+    const after = Date.now();
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    const printed = JSON.parse(run.stdout) as { url: string; expiresAt: string };
+    expect(Object.keys(printed).sort()).toEqual(['expiresAt', 'url']);
+    const match = /^https:\/\/parley\.example\.com\/console\/#token=([\w-]+\.[\w-]+\.[\w-]+)$/.exec(printed.url);
+    expect(match).not.toBeNull();
+    const token = match![1];
+    const me = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(me.body).toEqual({ sub: 'u-7', tenantId: tenant.tenantId, roles: ['agent'] });
+    const { exp } = new JwtService().decode<{ exp: number }>(token);
+    expect(printed.expiresAt).toBe(new Date(exp * 1000).toISOString());
+    // Issued while the CLI ran; `exp` has whole seconds.
+    const expiresAt = Date.parse(printed.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 2 * 3600_000 - 1_000);
+    expect(expiresAt).toBeLessThanOrEqual(after + 2 * 3600_000);
+  });
+
+  it('console:link validates like token:create, printing nothing on stdout', async () => {
+    const unknown = await collect(
+      spawnEntry('cli', ['console:link', '--tenant', '00000000-0000-4000-8000-000000000000', '--role', 'admin', '--sub', 'x'], {}),
+    ).done;
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('no tenant');
+    const badRole = await collect(spawnEntry('cli', ['console:link', '--tenant', tenant.tenantId, '--role', 'root', '--sub', 'x'], {})).done;
+    expect({ code: badRole.code, stdout: badRole.stdout }).toEqual({ code: 2, stdout: '' });
+    const badTtl = await collect(spawnEntry('cli', ['console:link', '--tenant', tenant.tenantId, '--role', 'admin', '--sub', 'x', '--ttl', 'soon'], {})).done;
+    expect({ code: badTtl.code, stdout: badTtl.stdout }).toEqual({ code: 2, stdout: '' });
+    const noSub = await collect(spawnEntry('cli', ['console:link', '--tenant', tenant.tenantId, '--role', 'admin'], {})).done;
+    expect({ code: noSub.code, stdout: noSub.stdout }).toEqual({ code: 2, stdout: '' });
+  });
+
   it.each([
     ['no token', () => undefined],
     ['a malformed header', () => 'Token abc'],

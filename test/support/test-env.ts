@@ -14,3 +14,16 @@ export function databaseUrlFor(name: string): string {
 export function newRunId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
+
+/** The run's migrated database: only cloned from, never used by a test (see worker-env.ts). */
+export function templateDatabaseName(runId: string): string {
+  return `parley_test_${runId}`;
+}
+
+/**
+ * The database of one Jest worker (JEST_WORKER_ID 1…n), cloned from the template by the global setup. It starts
+ * with the run's name, so that the global teardown's `parley_test_<run>%` drops it with the others.
+ */
+export function workerDatabaseName(runId: string, worker: string): string {
+  return `${templateDatabaseName(runId)}_w${worker}`;
+}

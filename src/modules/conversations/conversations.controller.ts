@@ -21,29 +21,35 @@ export class ConversationsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The inbox: conversations with the newest activity first' })
+  @ApiOperation({
+    summary: 'The inbox: conversations with the newest activity first',
+    description:
+      'Each conversation carries `unreadCount` (the customer\'s messages not yet marked read, at most 100) and `lastMessage` ' +
+      '(the newest message with the first 160 characters of its text). `unread=true` keeps conversations with unread ' +
+      'messages; `q` searches contact names and phone numbers.',
+  })
   @ApiOkResponse({ type: ConversationListResponse })
   @ApiErrors(400)
-  async list(@TenantId() tenantId: string, @Query() query: ConversationQueryDto): Promise<ConversationListResponse> {
-    const page = await this.conversations.list(tenantId, query);
-    return { items: await this.conversations.toResponses(page.items), nextCursor: page.nextCursor };
+  list(@TenantId() tenantId: string, @Query() query: ConversationQueryDto): Promise<ConversationListResponse> {
+    return this.conversations.list(tenantId, query);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One conversation, with its unread count and newest message' })
   @ApiOkResponse({ type: ConversationResponse })
   @ApiErrors(404)
-  async get(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<ConversationResponse> {
-    const [response] = await this.conversations.toResponses([await this.conversations.get(tenantId, id)]);
-    return response;
+  get(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<ConversationResponse> {
+    return this.conversations.view(tenantId, id);
   }
 
   @Post(':id/read')
   @HttpCode(204)
   @ApiOperation({
-    summary: "Mark the customer's messages read at the vendor (blue ticks)",
+    summary: "Mark the customer's messages read (and, where the vendor has read receipts, show blue ticks)",
     description:
-      "Sends a read receipt for the conversation's newest inbound message (WhatsApp marks every earlier one read too) and " +
-      "sets `readAt` on those inbound messages. 422 `unsupportedByProvider` when the conversation's vendor has no read receipts.",
+      "Sets `readAt` on the conversation's inbound messages, which clears its `unreadCount`. Where the vendor has read " +
+      "receipts (WhatsApp through Meta, 360dialog), it first sends one for the newest inbound message, which marks every " +
+      'earlier one read too; a vendor refusal is passed on and nothing is recorded. Other vendors (SMS) are not called.',
   })
   @ApiNoContentResponse({ description: 'Marked read (or nothing to mark yet)' })
   @ApiErrors(404, 422)

@@ -13,10 +13,11 @@ interface ConversationRow {
 }
 
 /**
- * `POST /conversations/:id/read`: blue ticks for the customer. Meta and 360dialog mark a message and every
- * earlier one read, so only the newest inbound message with a vendor id is sent; Parley records it as
- * `readAt` on the conversation's inbound messages up to that one (an inbound message's `readAt` is when an
- * agent read it, at the vendor). Nothing to mark (no inbound message yet) is a 204 without a vendor call.
+ * `POST /conversations/:id/read`: an agent read the conversation. Parley records it as `readAt` on the
+ * conversation's inbound messages up to the newest one (what clears the inbox's unread count), on every
+ * channel. Where the vendor has read receipts (Meta and 360dialog mark a message and every earlier one read)
+ * the customer also gets blue ticks, sent first so that a refusal records nothing; vendors without them
+ * (SMS) are not called. Nothing to mark (no inbound message yet) is a 204 without a vendor call.
  */
 @Injectable()
 export class MarkReadService {
@@ -41,17 +42,16 @@ export class MarkReadService {
     if (!resolved || !resolved.provider.active || resolved.provider.deletedAt) {
       throw new DomainError(ErrorCode.NoActiveProvider, "The conversation's provider is not active.", { providerId: row.provider_id });
     }
-    const { adapter, context } = resolved;
-    if (!adapter.markRead) {
-      throw new DomainError(ErrorCode.UnsupportedByProvider, `${adapter.vendor} cannot mark messages read.`, { providerId: row.provider_id });
-    }
     if (!row.newest) return;
-    try {
-      await adapter.markRead(context, row.newest.vendorMessageId);
-    } catch (e) {
-      if (!(e instanceof VendorError)) throw e;
-      const classification = adapter.classifyError(e);
-      throw new DomainError(classification.code, e.message, { vendorCode: e.info.vendorCode ?? null });
+    const { adapter, context } = resolved;
+    if (adapter.markRead) {
+      try {
+        await adapter.markRead(context, row.newest.vendorMessageId);
+      } catch (e) {
+        if (!(e instanceof VendorError)) throw e;
+        const classification = adapter.classifyError(e);
+        throw new DomainError(classification.code, e.message, { vendorCode: e.info.vendorCode ?? null });
+      }
     }
     await preparedQuery(
       this.dataSource,

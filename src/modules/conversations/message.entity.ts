@@ -92,6 +92,7 @@ export interface MessagePricing {
 @Index('message_dispatch_idx', ['priorityRank', 'notBefore'], { where: `status = 'queued'` })
 @Index('message_sending_idx', ['sendingAt'], { where: `status = 'sending'` })
 @Index('message_contact_idx', ['contactId'])
+@Index('message_unread_idx', ['conversationId'], { where: `direction = 'inbound' AND read_at IS NULL` })
 @Index('message_split_group_idx', ['splitGroupId', 'partIndex'], { where: 'split_group_id IS NOT NULL' })
 @Index('message_retention_idx', ['tenantId', 'createdAt'])
 export class Message {

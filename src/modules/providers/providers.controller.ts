@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import { ParseIdPipe } from '../../common/http/parse-id.pipe';
 import { ApiAuthenticated, ApiErrors, JSON_BODY_ERRORS } from '../../common/openapi/api-errors';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
-import { CreateProviderDto, ProviderListResponse, ProviderResponse, UpdateProviderDto } from './dto/provider.dto';
+import { ConnectionTestResponse, CreateProviderDto, ProviderListResponse, ProviderResponse, UpdateProviderDto } from './dto/provider.dto';
 import { ProvidersService } from './providers.service';
 
 @ApiTags('admin: providers')
@@ -49,6 +49,21 @@ export class ProvidersController {
     @Body() dto: UpdateProviderDto,
   ): Promise<ProviderResponse> {
     return this.providers.toResponse(await this.providers.update(principal, id, dto));
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Test a provider's connection with the vendor's cheapest authenticated read (nothing is sent)",
+    description:
+      'Meta reads the phone number, 360dialog the health status, Twilio the account, Bird the channel, Vonage the balance; ' +
+      'the sandbox checks its own signing. CM.com has no such read: only the product token\'s presence and format are checked ' +
+      '(`check` says so). A vendor that refuses or does not answer is `ok: false` with the error a failed send would carry.',
+  })
+  @ApiOkResponse({ type: ConnectionTestResponse })
+  @ApiErrors(404)
+  testConnection(@TenantId() tenantId: string, @Param('id', ParseIdPipe) id: string): Promise<ConnectionTestResponse> {
+    return this.providers.testConnection(tenantId, id);
   }
 
   @Delete(':id')

@@ -4,6 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { AuditLogService } from '../../common/audit/audit-log.service';
+import { Clock } from '../../common/clock/clock';
 import { CacheInvalidationBus } from '../../common/cache/cache-invalidation.bus';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
@@ -14,10 +15,11 @@ import { InvalidPhoneNumberError, normalizePhoneNumber } from '../../common/phon
 import { AppConfig } from '../../config/app-config';
 import { AdapterRegistry } from './adapters/adapter-registry';
 import type { ChannelAdapter, ProviderContext } from './adapters/channel-adapter';
+import { VendorError } from './adapters/vendor-error';
 import { ChannelProvider } from './channel-provider.entity';
 import { credentialProblems } from './credentials';
 import { VendorAddressPolicy } from './http/vendor-address-policy';
-import type { CreateProviderDto, ProviderResponse, UpdateProviderDto } from './dto/provider.dto';
+import type { ConnectionTestResponse, CreateProviderDto, ProviderResponse, UpdateProviderDto } from './dto/provider.dto';
 import { channelOf, type ProviderKind } from './provider-kind';
 
 const DEFAULT_PRIORITY = 100;
@@ -41,6 +43,7 @@ export class ProvidersService {
     private readonly config: AppConfig,
     private readonly addresses: VendorAddressPolicy,
     private readonly bus: CacheInvalidationBus,
+    private readonly clock: Clock,
   ) {}
 
   async create(principal: Principal, dto: CreateProviderDto): Promise<ChannelProvider> {
@@ -179,6 +182,37 @@ export class ProvidersService {
         manager,
       );
     });
+  }
+
+  /**
+   * Tries the provider's credentials with the vendor's cheapest authenticated read (see
+   * ChannelAdapter.checkConnection). A vendor refusal or silence is an answer (`ok: false`), normalized as a
+   * failed send's error would be; the provider itself is not changed, so inactive providers can be tested too.
+   */
+  async testConnection(tenantId: string, id: string): Promise<ConnectionTestResponse> {
+    const provider = await this.get(tenantId, id);
+    const adapter = this.adapterFor(provider);
+    const checkedAt = this.clock.now().toISOString();
+    const started = performance.now();
+    try {
+      const check = await adapter.checkConnection(this.context(provider));
+      return { ok: true, checkedAt, latencyMs: Math.round(performance.now() - started), check, error: null };
+    } catch (e) {
+      if (!(e instanceof VendorError)) throw e;
+      const latencyMs = Math.round(performance.now() - started);
+      return {
+        ok: false,
+        checkedAt,
+        latencyMs,
+        check: `Whether ${provider.vendor} accepts the provider's credentials`,
+        error: {
+          code: adapter.classifyError(e).code,
+          message: e.message,
+          vendorErrorCode: e.vendorErrorCode ?? null,
+          vendorErrorMessage: e.vendorErrorMessage ?? null,
+        },
+      };
+    }
   }
 
   /** Every provider write: one transaction with its audit row, then every instance forgets the tenant's providers. */

@@ -466,6 +466,12 @@ export interface ChannelAdapter {
 
   /** Sends one message; throws VendorError on any failure. */
   send(p: ProviderContext, message: OutboundMessage): Promise<SendResult>;
+  /**
+   * Tests the provider's set-up with the vendor's cheapest authenticated read (nothing is sent or changed),
+   * through the same HTTP client, address policy and apiBaseUrl as sends. Resolves to what was checked, in
+   * words for an admin; throws the VendorError a send would, so failures are normalized the same way.
+   */
+  checkConnection(p: ProviderContext): Promise<string>;
   /** Marks a customer's message (and those before it) read at the vendor: blue ticks. Throws VendorError. */
   markRead?(p: ProviderContext, vendorMessageId: string): Promise<void>;
   /** Authenticity of a webhook over its raw bytes and public URL; constant-time, never throws. */

@@ -137,3 +137,19 @@ export class ProviderListResponse {
   @ApiProperty({ type: [ProviderResponse] }) items!: ProviderResponse[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
+
+export class ConnectionTestFailure {
+  @ApiProperty({ description: 'Normalized code, as a failed send would carry it (`vendorRejected`, `vendorUnavailable`, `rateLimited`, …)' })
+  code!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: String, nullable: true, description: "The vendor's own error code" }) vendorErrorCode!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The vendor's own words" }) vendorErrorMessage!: string | null;
+}
+
+export class ConnectionTestResponse {
+  @ApiProperty({ description: 'Whether the vendor accepted the credentials' }) ok!: boolean;
+  @ApiProperty() checkedAt!: string;
+  @ApiProperty({ description: 'How long the check took, in milliseconds' }) latencyMs!: number;
+  @ApiProperty({ description: 'What was checked, in words (which read, at which vendor); never a credential' }) check!: string;
+  @ApiProperty({ type: ConnectionTestFailure, nullable: true }) error!: ConnectionTestFailure | null;
+}

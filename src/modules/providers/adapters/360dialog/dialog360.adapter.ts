@@ -94,6 +94,13 @@ export class Dialog360Adapter implements ChannelAdapter {
     if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
   }
 
+  /** `GET /health_status`: the API key is accepted, and the channel's messaging health can be read. */
+  async checkConnection(p: ProviderContext): Promise<string> {
+    const response = await this.http.request({ method: 'GET', url: vendorUrl(p.credentials, DIALOG360_ORIGIN, '/health_status'), headers: auth(p) });
+    if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
+    return "The API key can read the channel's messaging health status at 360dialog";
+  }
+
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
     const given = request.headers[DIALOG360_SECRET_HEADER];
     if (!given || !p.webhookSecret) return false;

@@ -35,6 +35,10 @@ import { sha256Hex } from '../webhook-crypto';
 export const CM_SECRET_HEADER = 'x-parley-webhook-secret';
 export const CM_SECRET_QUERY_PARAMETER = 'secret';
 const DEFAULT_ORIGIN = 'https://gw.messaging.cm.com';
+/** CM.com product tokens are GUIDs. */
+const PRODUCT_TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Parley's own code for a product token that cannot be one (no vendor was asked). */
+const PRODUCT_TOKEN_FORMAT = 'parley.productTokenFormat';
 /** CM's file servers (`cdn-1.messaging.cm.com`, `cdn-2…`, …): any host under messaging.cm.com. */
 const CM_MEDIA_HOSTS = ['.messaging.cm.com'];
 const CM_MEDIA_WINDOW_MS = days(7);
@@ -118,6 +122,22 @@ export class CmComAdapter implements ChannelAdapter {
     if (failed) throw cmError(response, body, detail);
     const parts = asNumeric(detail?.parts);
     return { vendorMessageId: message.messageId, ...(p.channel === 'sms' && parts && parts > 0 ? { segments: parts } : {}) };
+  }
+
+  /**
+   * CM.com's messaging gateway has no read a product token can be tested with: its only authenticated call
+   * sends a message. Nothing is sent; the answer says honestly that only the token's presence and form were checked.
+   */
+  checkConnection(p: ProviderContext): Promise<string> {
+    if (!PRODUCT_TOKEN.test(p.credentials.productToken ?? '')) {
+      return Promise.reject(
+        new VendorError({ vendorCode: PRODUCT_TOKEN_FORMAT, message: 'The product token is not in CM.com\'s format (a GUID, as shown in the CM.com dashboard)' }),
+      );
+    }
+    return Promise.resolve(
+      'Only that a product token is set and has CM.com\'s format (a GUID): CM.com offers no read to test it with, so the ' +
+        'token is first checked by the next message sent',
+    );
   }
 
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {

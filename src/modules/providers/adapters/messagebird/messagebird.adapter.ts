@@ -131,6 +131,19 @@ export class MessageBirdAdapter implements ChannelAdapter {
     return { vendorMessageId };
   }
 
+  /** `GET /workspaces/{workspaceId}/channels/{channelId}`: the access key can read the channel it sends through. */
+  async checkConnection(p: ProviderContext): Promise<string> {
+    const { workspaceId, channelId, accessKey } = p.credentials;
+    const path = `/workspaces/${encodeURIComponent(workspaceId)}/channels/${encodeURIComponent(channelId)}`;
+    const response = await this.http.request({
+      method: 'GET',
+      url: vendorUrl(p.credentials, DEFAULT_ORIGIN, path),
+      headers: { authorization: `AccessKey ${accessKey}` },
+    });
+    if (!isSuccessful(response)) throw birdError(response);
+    return `The access key can read channel ${channelId} of Bird workspace ${workspaceId}`;
+  }
+
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
     const token = request.headers[BIRD_SIGNATURE_HEADER];
     if (!token || !p.webhookSecret) return false;

@@ -89,6 +89,17 @@ export class MetaAdapter implements ChannelAdapter {
     if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
   }
 
+  /** `GET /{version}/{phoneNumberId}`: the access token can read the number it sends from. */
+  async checkConnection(p: ProviderContext): Promise<string> {
+    const response = await this.http.request({
+      method: 'GET',
+      url: graphUrl(p, `/${encodeURIComponent(p.credentials.phoneNumberId)}`),
+      headers: auth(p),
+    });
+    if (!isSuccessful(response)) throw vendorErrorFrom(response, this.vendor);
+    return `The access token can read phone number ${p.credentials.phoneNumberId} on the Graph API`;
+  }
+
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
     const given = request.headers[META_SIGNATURE_HEADER];
     if (!given || !p.webhookSecret) return false;

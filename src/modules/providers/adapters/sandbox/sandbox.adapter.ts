@@ -106,6 +106,24 @@ export class SandboxAdapter implements ChannelAdapter, OnApplicationShutdown {
     return id;
   }
 
+  /**
+   * No vendor to call: checks what the sandbox's own traffic depends on, that it is switched on and that a body
+   * it signs with the provider's secret passes the webhook endpoint's verification.
+   */
+  checkConnection(p: ProviderContext): Promise<string> {
+    if (!this.config.sandboxEnabled) return Promise.reject(new VendorError({ message: 'the sandbox is switched off on this server (SANDBOX_ENABLED=false)' }));
+    if (!p.webhookSecret) return Promise.reject(new VendorError({ message: 'the sandbox provider has no signing secret' }));
+    const rawBody = Buffer.from(JSON.stringify({ probe: randomUUID() }));
+    const probe: RawWebhookRequest = {
+      method: 'POST',
+      url: p.webhookUrl,
+      headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: hmacSha256Signature(p.webhookSecret, rawBody) },
+      rawBody,
+    };
+    if (!this.verifyWebhook(p, probe)) return Promise.reject(new VendorError({ message: 'a webhook the sandbox signed did not verify' }));
+    return Promise.resolve('The sandbox is switched on and its signed webhooks verify with the provider\'s secret (no vendor is called)');
+  }
+
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
     const given = request.headers[SANDBOX_SIGNATURE_HEADER];
     if (!given || !p.webhookSecret) return false;

@@ -144,6 +144,18 @@ export class TwilioAdapter implements ChannelAdapter {
     return { sid, key };
   }
 
+  /** `GET /2010-04-01/Accounts/{AccountSid}.json`: the auth token opens the account. */
+  async checkConnection(p: ProviderContext): Promise<string> {
+    const { accountSid = '', authToken = '' } = p.credentials;
+    const response = await this.http.request({
+      method: 'GET',
+      url: vendorUrl(p.credentials, API_ORIGIN, `/2010-04-01/Accounts/${encodeURIComponent(accountSid)}.json`),
+      headers: { authorization: basicAuth(accountSid, authToken) },
+    });
+    if (!isSuccessful(response)) throw twilioError(response);
+    return `The auth token can read Twilio account ${accountSid}`;
+  }
+
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
     try {
       const signature = request.headers[TWILIO_SIGNATURE_HEADER];

@@ -29,6 +29,8 @@ import { parseVonageWebhook, readVonageBody, vonageDedupKey } from './vonage-web
 
 export const VONAGE_API_ORIGIN = 'https://api.nexmo.com';
 export const VONAGE_MESSAGES_PATH = '/v1/messages';
+/** The Account API's host (balance, settings), beside the Messages API's. */
+export const VONAGE_REST_ORIGIN = 'https://rest.nexmo.com';
 
 /** Vonage's media servers: `api.nexmo.com` and its regional twins (`api-us.nexmo.com`, `api-eu.nexmo.com`, …). */
 const VONAGE_MEDIA_HOSTS = ['.nexmo.com'];
@@ -108,6 +110,21 @@ export class VonageAdapter implements ChannelAdapter {
       throw new VendorError({ httpStatus: response.status, message: `Vonage answered HTTP ${response.status} without a message_uuid` });
     }
     return { vendorMessageId };
+  }
+
+  /**
+   * `GET /account/get-balance` (Account API) with the account's key and secret: those are what the Account API
+   * takes, and an application JWT could not show them wrong. Only the balance's presence is read, never shown.
+   */
+  async checkConnection(p: ProviderContext): Promise<string> {
+    const { apiKey = '', apiSecret = '' } = p.credentials;
+    const response = await this.http.request({
+      method: 'GET',
+      url: vendorUrl(p.credentials, VONAGE_REST_ORIGIN, '/account/get-balance'),
+      headers: { authorization: `Basic ${Buffer.from(`${apiKey}:${apiSecret}`, 'utf8').toString('base64')}` },
+    });
+    if (!isSuccessful(response)) throw accountApiError(response);
+    return `The API key ${apiKey} and its secret can read the Vonage account's balance`;
   }
 
   verifyWebhook(p: ProviderContext, request: RawWebhookRequest): boolean {
@@ -242,6 +259,24 @@ function vonageError(response: VendorResponse): VendorError {
     vendorCode: problem.code,
     message: problem.message,
     ...(problem.vendorMessage ? { vendorMessage: problem.vendorMessage } : {}),
+    retryAfterMs: retryAfterMs(response.headers),
+  });
+}
+
+/**
+ * The Account API answers failures as `{"error-code": "401", "error-code-label": "authentication failed"}`,
+ * not in the Messages API's RFC 7807 form; either is read.
+ */
+function accountApiError(response: VendorResponse): VendorError {
+  const body = isJsonObject(response.json) ? response.json : undefined;
+  const code = body?.['error-code'];
+  const label = asString(body?.['error-code-label']);
+  if (code === undefined && label === undefined) return vonageError(response);
+  return new VendorError({
+    httpStatus: response.status,
+    ...(typeof code === 'string' || typeof code === 'number' ? { vendorCode: String(code) } : {}),
+    message: label ?? `Vonage answered HTTP ${response.status}`,
+    ...(label ? { vendorMessage: label } : {}),
     retryAfterMs: retryAfterMs(response.headers),
   });
 }
