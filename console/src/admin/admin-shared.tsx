@@ -2,7 +2,6 @@ import { useQuery } from '@tanstack/react-query';
 import { useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, call } from '../api/client';
-import { errorText } from '../api/error-text';
 import type { Page } from '../api/types';
 import type { AdminProvider } from './admin-types';
 
@@ -34,21 +33,6 @@ export function useProviderName(): (id: string | null) => string {
     if (!id) return '—';
     return providers.data?.items.find((provider) => provider.id === id)?.name ?? id.slice(0, 8);
   };
-}
-
-/** An API error in words, announced to screen readers. */
-export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  const { t } = useTranslation();
-  return (
-    <div className="banner banner--danger admin-alert" role="alert">
-      <span>{errorText(t, error)}</span>
-      {onRetry && (
-        <button type="button" className="button" onClick={onRetry}>
-          {t('state.retry')}
-        </button>
-      )}
-    </div>
-  );
 }
 
 /** The field messages of a `validationFailed` answer (details.fields), to show beside each input. */

@@ -3,7 +3,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client';
 import { BUDGET_PERIODS, budgetBody, budgetDraftOf, EUR_AMOUNT, normalizeEur, type BudgetDraft } from './admin-rules';
-import { adminKeys, describedBy, ErrorAlert, Field, fieldErrors } from './admin-shared';
+import { adminKeys, describedBy, Field, fieldErrors } from './admin-shared';
+import { ErrorAlert } from '../layout/error-alert';
 import type { AdminProvider, Budget, BudgetPeriod } from './admin-types';
 
 export function BudgetForm({ budget, providers, onDone }: { budget?: Budget; providers: AdminProvider[]; onDone: () => void }) {

@@ -3,7 +3,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client';
 import { providerDraftOf, toInteger, typedCredentials, type ProviderDraft } from './admin-rules';
-import { adminKeys, describedBy, ErrorAlert, Field, fieldErrors } from './admin-shared';
+import { adminKeys, describedBy, Field, fieldErrors } from './admin-shared';
+import { ErrorAlert } from '../layout/error-alert';
 import type { AdminProvider, ProviderKind } from './admin-types';
 import { credentialFields, VENDOR_NAMES, vendorSpec, type Vendor } from './vendors';
 

@@ -3,7 +3,8 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client';
 import { CHANNELS, DUPLICATE_POLICIES, settingsDraftOf, settingsPatch, type SettingsDraft } from './admin-rules';
-import { adminKeys, describedBy, ErrorAlert, Field, fieldErrors, Skeleton } from './admin-shared';
+import { adminKeys, describedBy, Field, fieldErrors, Skeleton } from './admin-shared';
+import { ErrorAlert } from '../layout/error-alert';
 import type { DuplicatePolicy, Settings, SettingsPatch } from './admin-types';
 import './settings-page.css';
 

@@ -3,7 +3,8 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client';
 import type { Page, Template } from '../api/types';
-import { adminKeys, EmptyState, ErrorAlert, FULL_PAGE, Skeleton, useFormat, useProviderName, useProviders } from './admin-shared';
+import { adminKeys, EmptyState, FULL_PAGE, Skeleton, useFormat, useProviderName, useProviders } from './admin-shared';
+import { ErrorAlert } from '../layout/error-alert';
 import type { SyncResult } from './admin-types';
 import './templates-page.css';
 

@@ -3,7 +3,8 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client';
 import type { Page } from '../api/types';
-import { adminKeys, EmptyState, ErrorAlert, Skeleton, useFormat, useProviderName } from './admin-shared';
+import { adminKeys, EmptyState, Skeleton, useFormat, useProviderName } from './admin-shared';
+import { ErrorAlert } from '../layout/error-alert';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEvent, type WebhookEventStatus } from './admin-types';
 import './webhook-events-page.css';
 

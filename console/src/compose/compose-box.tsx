@@ -3,7 +3,6 @@ import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'rea
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import { call, newIdempotencyKey } from '../api/client';
-import { errorText } from '../api/error-text';
 import type { Channel, Contact, Conversation, Message } from '../api/types';
 import { inboxKeys } from '../inbox/inbox-queries';
 import { useNow } from '../inbox/use-now';
@@ -11,6 +10,7 @@ import { composeState, hoursAndMinutes, smsSegments } from './compose-rules';
 import { TemplatePicker, type TemplateSend } from './template-picker';
 import { useRequireOptIn } from './use-require-opt-in';
 import './compose.css';
+import { ErrorAlert } from '../layout/error-alert';
 
 const CHANNELS: Channel[] = ['whatsapp', 'sms'];
 
@@ -27,7 +27,6 @@ interface Props {
 
 export function ComposeBox({ contact, conversation, contactConversations, onOpenConsent }: Props) {
   const { t } = useTranslation('inbox');
-  const { t: tc } = useTranslation();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const requireOptIn = useRequireOptIn();
@@ -193,9 +192,7 @@ export function ComposeBox({ contact, conversation, contactConversations, onOpen
         )}
 
         {send.isError && (
-          <p role="alert" className="banner banner--danger">
-            {errorText(tc, send.error)}
-          </p>
+          <ErrorAlert error={send.error} />
         )}
       </div>
     </form>

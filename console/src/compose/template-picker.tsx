@@ -1,9 +1,9 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../api/error-text';
 import type { Template } from '../api/types';
 import { useApprovedTemplates } from '../inbox/inbox-queries';
 import { renderTemplatePreview, templateParametersComplete, templateSendParameters } from './compose-rules';
+import { ErrorAlert } from '../layout/error-alert';
 
 export interface TemplateSend {
   name: string;
@@ -22,7 +22,6 @@ interface Props {
 /** An approved template with one field per parameter and the message as the customer will see it. */
 export function TemplatePicker({ providerId, disabled, sending, onSend }: Props) {
   const { t } = useTranslation('inbox');
-  const { t: tc } = useTranslation();
   const ids = useId();
   const templates = useApprovedTemplates(providerId, true);
   const [selectedId, setSelectedId] = useState('');
@@ -41,9 +40,7 @@ export function TemplatePicker({ providerId, disabled, sending, onSend }: Props)
 
   if (templates.isError) {
     return (
-      <p role="alert" className="banner banner--danger">
-        {errorText(tc, templates.error)}
-      </p>
+      <ErrorAlert error={templates.error} onRetry={() => void templates.refetch()} />
     );
   }
 

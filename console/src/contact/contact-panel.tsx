@@ -5,6 +5,7 @@ import { dateTime } from '../inbox/format';
 import { useConsentHistory } from '../inbox/inbox-queries';
 import { ConsentForm } from './consent-form';
 import './contact.css';
+import { ErrorAlert } from '../layout/error-alert';
 
 const CHANNELS: Channel[] = ['whatsapp', 'sms'];
 
@@ -28,9 +29,7 @@ export function ContactPanel({ contact, error, consentRequest }: Props) {
 
   if (error) {
     return (
-      <p role="alert" className="banner banner--danger">
-        {errorText(tc, error)}
-      </p>
+      <ErrorAlert error={error} />
     );
   }
   if (!contact) {

@@ -2,11 +2,11 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { errorText } from '../api/error-text';
 import type { Conversation } from '../api/types';
 import { relativeTime } from './format';
 import { useConversationList, type ConversationFilters } from './inbox-queries';
 import { useNow } from './use-now';
+import { ErrorAlert } from '../layout/error-alert';
 
 /** Fixed row height (px): the virtualizer places rows without measuring them, and skeletons take the same room. */
 export const ROW_HEIGHT = 72;
@@ -21,7 +21,6 @@ interface Props {
 /** The inbox list: newest activity first, virtualized, more pages loaded as the end scrolls into view. */
 export function ConversationList({ filters, selectedId, polling }: Props) {
   const { t, i18n } = useTranslation('inbox');
-  const { t: tc } = useTranslation();
   const now = useNow(30_000);
   const query = useConversationList(filters, polling);
   const items = query.data?.pages.flatMap((page) => page.items) ?? [];
@@ -68,12 +67,7 @@ export function ConversationList({ filters, selectedId, polling }: Props) {
   return (
     <div className="conversation-list" ref={scrollRef} onKeyDown={onKeyDown}>
       {query.isError && (
-        <div role="alert" className="banner banner--danger">
-          {errorText(tc, query.error)}{' '}
-          <button type="button" className="button" onClick={() => void query.refetch()}>
-            {tc('state.retry')}
-          </button>
-        </div>
+        <ErrorAlert error={query.error} onRetry={() => void query.refetch()} />
       )}
       {query.isPending ? (
         <div className="conversation-list__rows" aria-busy="true" aria-label={t('list.label')} role="list">

@@ -3,7 +3,6 @@ import { useEffect, useId, useMemo, useRef, useState, type RefObject } from 'rea
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { call } from '../api/client';
-import { errorText } from '../api/error-text';
 import type { Channel, StreamEvent } from '../api/types';
 import { ComposeBox } from '../compose/compose-box';
 import { ContactPanel, type ConsentRequest } from '../contact/contact-panel';
@@ -13,6 +12,7 @@ import { ConversationList } from './conversation-list';
 import { inboxKeys, useContact, useContactConversations, useConversation, type ConversationFilters } from './inbox-queries';
 import { Thread } from './thread';
 import './inbox.css';
+import { ErrorAlert } from '../layout/error-alert';
 
 const SEARCH_DEBOUNCE_MS = 300;
 const REFETCH_THROTTLE_MS = 500;
@@ -193,9 +193,7 @@ function ConversationView({ conversationId, polling, openContactIdRef }: ViewPro
           </button>
         </header>
         {conversation.isError ? (
-          <p role="alert" className="banner banner--danger">
-            {errorText(tc, conversation.error)}
-          </p>
+          <ErrorAlert error={conversation.error} onRetry={() => void conversation.refetch()} />
         ) : (
           <>
             <Thread conversationId={conversationId} polling={polling} />

@@ -1,10 +1,10 @@
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../api/error-text';
 import type { Message } from '../api/types';
 import { useThread } from './inbox-queries';
 import { MessageItem } from './message-item';
 import { useNow } from './use-now';
+import { ErrorAlert } from '../layout/error-alert';
 
 const LOAD_OLDER_AT_PX = 120;
 const STICK_TO_BOTTOM_PX = 80;
@@ -12,7 +12,6 @@ const STICK_TO_BOTTOM_PX = 80;
 /** A conversation's messages, oldest at the top; scrolling up loads older pages without moving what is on screen. */
 export function Thread({ conversationId, polling }: { conversationId: string; polling: boolean }) {
   const { t } = useTranslation('inbox');
-  const { t: tc } = useTranslation();
   const now = useNow(30_000);
   const query = useThread(conversationId, polling);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -70,12 +69,7 @@ export function Thread({ conversationId, polling }: { conversationId: string; po
   return (
     <section aria-label={t('thread.label')} className="thread" ref={scrollRef} onScroll={onScroll} aria-busy={query.isPending || query.isFetchingNextPage}>
       {query.isError && (
-        <div role="alert" className="banner banner--danger">
-          {errorText(tc, query.error)}{' '}
-          <button type="button" className="button" onClick={() => void query.refetch()}>
-            {tc('state.retry')}
-          </button>
-        </div>
+        <ErrorAlert error={query.error} onRetry={() => void query.refetch()} />
       )}
       {query.isPending ? (
         <div className="thread__skeleton">
