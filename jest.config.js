@@ -11,9 +11,9 @@ const ESM_ONLY = ['content-disposition'];
 const transformIgnorePatterns = [`^(?!.*/node_modules/(${ESM_ONLY.join('|')})/).*/node_modules/`];
 /**
  * E2e files that assert how fast something happens (webhook and send latency during an outage, media downloaded
- * within a second, blocked requests answered within 250 ms) or race real timers against a second process: on a
- * machine shared with another worker they fail for want of CPU, not for a fault. test/support/serial-runner.ts
- * runs them one at a time, alone.
+ * within a second, blocked requests answered within 250 ms, vendor calls spaced by a provider's rate limit) or
+ * race real timers against a second process: on a machine shared with another worker they fail for want of CPU,
+ * not for a fault. test/support/serial-runner.ts runs them one at a time, alone.
  */
 const SERIAL_E2E = [
   'test/events/deliveries.e2e-spec.ts',
@@ -21,6 +21,7 @@ const SERIAL_E2E = [
   'test/foundation/redis-outage.e2e-spec.ts',
   'test/media/inbound-media.e2e-spec.ts',
   'test/conversations/worker-kill.e2e-spec.ts',
+  'test/conversations/send-rate.e2e-spec.ts',
 ];
 /** Before anything reads DATABASE_URL or QUEUE_PREFIX: the worker's own database and prefix, then quiet logs. */
 const setupFiles = ['<rootDir>/test/support/worker-env.ts', '<rootDir>/test/support/quiet-logs.ts'];
