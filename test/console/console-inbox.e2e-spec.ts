@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { eventually, saveScreenshot } from '../support/browser';
-import { optIn } from '../support/messaging';
+import { createProvider, optIn } from '../support/messaging';
 import { waitFor } from '../support/spawn';
 import {
   closeConsoleFixture,
@@ -8,6 +8,7 @@ import {
   createNamedContact,
   markPage,
   messagesOf,
+  SANDBOX_WHATSAPP,
   simulateInbound,
   startConsoleFixture,
   wasReloaded,
@@ -221,6 +222,19 @@ describe('console inbox (agent, in Chromium)', () => {
     await eventually(async () => expect(await counter()).toMatch(/1 segment · \d+\/70/));
     await message.fill('');
     await reply().getByRole('tab', { name: 'WhatsApp' }).click();
+  });
+
+  it('a reply leaves from the number the customer wrote to, even when the tenant prefers another number', async () => {
+    // Sends that name no provider go to the lowest priority: this second number would win them.
+    const preferred = await createProvider(f.t, f.tenant, { ...SANDBOX_WHATSAPP, name: 'Sandbox WhatsApp 2', phoneNumber: '+31612349999', priority: 10 });
+    const text = 'Dit antwoord komt van het nummer waar u naar schreef.';
+    await reply().getByLabel('Message', { exact: true }).fill(text);
+    await reply().getByRole('button', { name: 'Send', exact: true }).click();
+    await messagesIn('outbound').filter({ hasText: text }).first().waitFor();
+    const sent = (await messagesOf(f, sanneConversation)).filter((m) => m.direction === 'outbound' && m.text === text);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].providerId).toBe(f.whatsapp.id);
+    expect(sent[0].providerId).not.toBe(preferred.id);
   });
 
   it('threw no uncaught errors in the page', () => {

@@ -47,6 +47,7 @@ export async function simulateInbound(f: ConsoleFixture, provider: CreatedProvid
 
 export interface ApiMessage {
   id: string;
+  providerId: string;
   direction: 'inbound' | 'outbound';
   status: string;
   type: string;

@@ -9,12 +9,12 @@ import { useNow } from '../inbox/use-now';
 import { composeState, hoursAndMinutes, smsSegments } from './compose-rules';
 import { TemplatePicker, type TemplateSend } from './template-picker';
 import { useRequireOptIn } from './use-require-opt-in';
-import './compose.css';
 import { ErrorAlert } from '../layout/error-alert';
+import './compose.css';
 
 const CHANNELS: Channel[] = ['whatsapp', 'sms'];
 
-type SendBody = { contactId: string; channel: Channel } & ({ text: string } | { template: TemplateSend });
+type SendBody = { contactId: string; channel: Channel; providerId?: string } & ({ text: string } | { template: TemplateSend });
 
 interface Props {
   contact: Contact;
@@ -66,8 +66,10 @@ export function ComposeBox({ contact, conversation, contactConversations, onOpen
     },
   });
 
-  function submit(body: SendBody, onSent: () => void) {
+  function submit(content: { text: string } | { template: TemplateSend }, onSent: () => void) {
     if (inFlight.current) return;
+    // A reply leaves from the number the customer wrote to; a channel without a conversation lets Parley choose.
+    const body: SendBody = { contactId: contact.id, channel, ...(channelConversation ? { providerId: channelConversation.providerId } : {}), ...content };
     const signature = JSON.stringify(body);
     if (attempt.current?.signature !== signature) attempt.current = { signature, key: newIdempotencyKey() };
     inFlight.current = true;
@@ -77,7 +79,7 @@ export function ComposeBox({ contact, conversation, contactConversations, onOpen
   function sendText(event?: FormEvent) {
     event?.preventDefault();
     if (!state.freeForm || text.trim() === '') return;
-    submit({ contactId: contact.id, channel, text }, () => setText(''));
+    submit({ text }, () => setText(''));
   }
 
   function onTextKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
@@ -186,7 +188,7 @@ export function ComposeBox({ contact, conversation, contactConversations, onOpen
               providerId={channelConversation?.providerId ?? null}
               disabled={!state.templates}
               sending={send.isPending}
-              onSend={(template, onSent) => submit({ contactId: contact.id, channel, template }, onSent)}
+              onSend={(template, onSent) => submit({ template }, onSent)}
             />
           </>
         )}

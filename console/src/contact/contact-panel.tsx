@@ -4,8 +4,8 @@ import type { Channel, Contact } from '../api/types';
 import { dateTime } from '../inbox/format';
 import { useConsentHistory } from '../inbox/inbox-queries';
 import { ConsentForm } from './consent-form';
-import './contact.css';
 import { ErrorAlert } from '../layout/error-alert';
+import './contact.css';
 
 const CHANNELS: Channel[] = ['whatsapp', 'sms'];
 

@@ -11,8 +11,8 @@ import { useEventStream } from '../live/use-event-stream';
 import { ConversationList } from './conversation-list';
 import { inboxKeys, useContact, useContactConversations, useConversation, type ConversationFilters } from './inbox-queries';
 import { Thread } from './thread';
-import './inbox.css';
 import { ErrorAlert } from '../layout/error-alert';
+import './inbox.css';
 
 const SEARCH_DEBOUNCE_MS = 300;
 const REFETCH_THROTTLE_MS = 500;
