@@ -115,8 +115,6 @@ export class AppModule {
  * Loaded only when configured: the dashboard's packages take a quarter of a second to load, which every
  * process (and every test file) would otherwise pay for a page most deployments leave off.
  */
-function queueDashboardModule(): DynamicModule['module'] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./common/queue-dashboard/queue-dashboard.module') as typeof import('./common/queue-dashboard/queue-dashboard.module'))
-    .QueueDashboardModule;
+function queueDashboardModule(): Promise<DynamicModule> {
+  return import('./common/queue-dashboard/queue-dashboard.module').then(({ QueueDashboardModule }) => ({ module: QueueDashboardModule }));
 }
